@@ -1,0 +1,1 @@
+"""Accounts: companies, their users and roles, sign-up, e-mail confirmation, sessions, plans."""

@@ -1,0 +1,134 @@
+"""The application factory: one FastAPI app serving the back office, the JSON API and the device API."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from openkassa import __version__
+from openkassa.accounts import api as accounts_api
+from openkassa.accounts import views as accounts_views
+from openkassa.catalog import views as catalog_views
+from openkassa.config import Settings, get_settings
+from openkassa.db import Database
+from openkassa.errors import DomainError, Invalid, NotFound, Unauthorized, message_for
+from openkassa.i18n import _, set_language
+from openkassa.jobs.service import Worker
+from openkassa.points import api as points_api
+from openkassa.points import device_api
+from openkassa.points import views as points_views
+from openkassa.web import flash
+from openkassa.web.security import CSRF_COOKIE, csrf_token_for, language_for
+from openkassa.web.templating import STATIC_DIR, render
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, error: DomainError):
+    if _wants_json(request):
+        headers = {}
+        if isinstance(error, Unauthorized) and request.url.path.startswith("/api/v1"):
+            headers["WWW-Authenticate"] = 'Basic realm="OpenKassa"'
+        if getattr(error, "retry_after", None):
+            headers["Retry-After"] = str(error.retry_after)
+        return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
+    if isinstance(error, Unauthorized):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return render(request, "error.html", status_code=error.status, error=error)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = db or Database(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = Worker(db, settings) if settings.run_worker else None
+        if worker:
+            worker.start()
+        yield
+        if worker:
+            worker.stop()
+
+    app = FastAPI(
+        title="OpenKassa",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+
+    @app.middleware("http")
+    async def language_csrf_and_flash(request: Request, call_next):
+        set_language(language_for(request))
+        token, is_new = csrf_token_for(request)
+        request.state.csrf_token = token
+        response = await call_next(request)
+        if is_new:
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure)
+        flash.store(request, response)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError):
+        return _error_response(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, error: RequestValidationError):
+        fields: dict[str, str] = {}
+        for item in error.errors():
+            loc = [str(p) for p in item["loc"] if p not in ("body", "query", "path", "header")]
+            fields.setdefault(".".join(loc) or "__all__", message_for(item))
+        if not _wants_json(request) and any(p == "path" for i in error.errors() for p in i["loc"][:1]):
+            return _error_response(request, NotFound())
+        return _error_response(request, Invalid(fields=fields))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        if error.status_code == 404:
+            return _error_response(request, NotFound())
+        problem = DomainError(str(error.detail))
+        problem.status, problem.code = error.status_code, "http_error"
+        return _error_response(request, problem)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        problem = DomainError(_("Something went wrong on our side. We have logged it; please try again."))
+        problem.status, problem.code = 500, "server_error"
+        return _error_response(request, problem)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (
+        accounts_views.router,
+        points_views.router,
+        catalog_views.router,
+        accounts_api.router,
+        points_api.router,
+        device_api.router,
+    ):
+        app.include_router(router)
+    return app
+

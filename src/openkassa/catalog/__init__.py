@@ -1,0 +1,1 @@
+"""Product catalogs: one per point, or shared by several points of a network."""

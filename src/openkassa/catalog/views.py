@@ -1,0 +1,25 @@
+"""HTML pages of the catalog domain (so far: the product list of a point)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Request
+
+from openkassa.accounts.deps import CurrentActor
+from openkassa.catalog import service
+from openkassa.points import service as points_service
+from openkassa.web.deps import DbSession, require_csrf
+from openkassa.web.templating import is_htmx, render
+
+router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
+
+
+@router.get("/products")
+def products(request: Request, db: DbSession, actor: CurrentActor, point: uuid.UUID | None = None, q: str = ""):
+    """Products of a point's catalog, searchable by name or barcode."""
+    points = points_service.list_points(db, actor)
+    chosen = points_service.get_point(db, actor, point) if point else (points[0] if points else None)
+    listed = service.list_products(db, actor, catalog_id=chosen.catalog_id, search=q[:100]) if chosen else []
+    template = "catalog/rows.html" if is_htmx(request) else "catalog/products.html"
+    return render(request, template, section="products", points=points, point=chosen, products=listed, q=q)

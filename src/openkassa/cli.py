@@ -1,0 +1,100 @@
+"""The `openkassa` command: serve, migrate, demo, worker."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from openkassa.config import get_settings
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from openkassa.app import create_app
+
+    settings = get_settings()
+    if args.migrate:
+        from openkassa.schema import migrate
+
+        migrate(settings.sqlalchemy_url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+
+
+def _migrate(args: argparse.Namespace) -> None:
+    from openkassa.schema import migrate
+
+    migrate(get_settings().sqlalchemy_url)
+    print("The database is up to date.")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from openkassa import demo
+    from openkassa.db import Database
+    from openkassa.schema import migrate
+
+    settings = get_settings()
+    migrate(settings.sqlalchemy_url)
+    db = Database(settings.sqlalchemy_url)
+    try:
+        with db.transaction() as session:
+            if args.if_empty and not demo.database_is_empty(session):
+                print("The database already has accounts; no demo data added.")
+                return
+            demo.create(session, email=args.email, password=args.password)
+    finally:
+        db.dispose()
+    print(f"Demo account ready. Sign in at {settings.base_url}/login")
+    print(f"  e-mail:   {args.email}")
+    print(f"  password: {args.password}")
+
+
+def _worker(args: argparse.Namespace) -> None:
+    from openkassa.db import Database
+    from openkassa.jobs.service import Worker
+
+    settings = get_settings()
+    worker = Worker(Database(settings.sqlalchemy_url), settings)
+    print("Delivering outbox jobs; Ctrl+C stops.")
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="openkassa", description="OpenKassa back office and cashier app")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the back office, the JSON API and the device API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--migrate", action="store_true", help="migrate the database before serving")
+    serve.set_defaults(handler=_serve)
+
+    commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(handler=_migrate)
+
+    demo = commands.add_parser("demo", help="create a demo account with points, products and registers")
+    demo.add_argument("--email", default="demo@example.com")
+    demo.add_argument("--password", default="demo-password")
+    demo.add_argument("--if-empty", action="store_true", help="only when the database has no account yet")
+    demo.set_defaults(handler=_demo)
+
+    commands.add_parser("worker", help="deliver e-mails and other outbox jobs").set_defaults(handler=_worker)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except ValueError as error:  # settings refused (a default secret key in production)
+        print(f"openkassa: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Demo data: an account with three points, products, cashiers and registers, so the first screen is alive."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from openkassa.accounts import service as accounts
+from openkassa.accounts.models import Account
+from openkassa.accounts.plans import Plan
+from openkassa.accounts.schemas import SignUpIn
+from openkassa.catalog import service as catalog
+from openkassa.db import utcnow
+from openkassa.points import service as points
+from openkassa.points.schemas import ActivateIn, CashierIn, CatalogChoice, DeviceInfo, NewPointIn, TaxSystem
+
+PRODUCTS = [
+    ("Хлеб «Бородинский», 400 г", "4600000000015", 6490, "vat10"),
+    ("Молоко 3,2%, 1 л", "4600000000022", 8990, "vat10"),
+    ("Кефир 2,5%, 930 мл", "4600000000039", 9450, "vat10"),
+    ("Сыр «Российский», 1 кг", "4600000000046", 69900, "vat10"),
+    ("Кофе молотый, 250 г", "4600000000053", 42900, "vat22"),
+    ("Чай чёрный, 100 пакетиков", "4600000000060", 25900, "vat22"),
+    ("Шоколад молочный, 90 г", "4600000000077", 11990, "vat22"),
+    ("Вода питьевая, 1,5 л", "4600000000084", 5490, "vat22"),
+    ("Яблоки «Гала», 1 кг", "", 17990, "vat10"),
+    ("Пакет-майка", "4600000000091", 900, "vat22"),
+]
+
+
+def database_is_empty(session: Session) -> bool:
+    return not session.scalar(select(exists().where(Account.id.is_not(None))))
+
+
+def create(session: Session, *, email: str, password: str) -> None:
+    """Sign up a confirmed owner on the Extended plan and fill the account."""
+    owner = accounts.sign_up(
+        session,
+        data=SignUpIn(company_name="ООО «Ромашка»", name="Анна Петрова", phone="+7 900 123-45-67",
+                      email=email, password=password),
+    )
+    owner.email_confirmed_at = utcnow()
+    session.get_one(Account, owner.account_id).plan = Plan.EXTENDED
+    session.flush()
+    actor = accounts.actor_for_password(session, email=email, password=password, ip="demo")
+
+    def point(name: str, address: str, tz: str, catalog_choice=CatalogChoice.NEW, source=None):
+        return points.create_point(
+            session, actor,
+            data=NewPointIn(
+                name=name, address=address, inn="7707083893", timezone=tz,
+                tax_systems=[TaxSystem.USN_INCOME, TaxSystem.PATENT], default_tax_system=TaxSystem.USN_INCOME,
+                rounding=10, receipt_footer="Спасибо за покупку!", catalog=catalog_choice,
+                catalog_source_point_id=source, allow_deferred_receipts=True, carry_over_cash=True,
+            ),
+        )
+
+    center = point("Магазин на Тверской", "Москва, ул. Тверская, д. 7", "Europe/Moscow")
+    for name, barcode, price, vat in PRODUCTS:
+        catalog.add_product(session, actor, catalog_id=center.catalog_id, name=name, price=price,
+                            barcode=barcode, vat=vat)
+    session.flush()
+    kiosk = point("Киоск у метро", "Москва, Комсомольская пл., д. 3", "Europe/Moscow",
+                  CatalogChoice.SHARED, center.id)
+    kazan = point("Магазин в Казани", "Казань, ул. Баумана, д. 15", "Europe/Moscow",
+                  CatalogChoice.COPY, center.id)
+
+    for number, shop in enumerate((center, center, kiosk), start=1):
+        code = points.new_activation_code(session, actor, point_id=shop.id)
+        points.activate_device(
+            session,
+            data=ActivateIn(code=code.code, device=DeviceInfo(name=f"Касса {number}", app_version="0.1.0",
+                                                              serial=f"DEMO-{number:04d}")),
+            ip="demo",
+        )
+    points.new_activation_code(session, actor, point_id=kazan.id)
+
+    points.create_cashier(session, actor, data=CashierIn(
+        name="Иванова Мария", pin="1111", point_ids=[center.id, kiosk.id],
+        can_return=True, can_discount=True, can_cash_drawer=True))
+    points.create_cashier(session, actor, data=CashierIn(name="Сидоров Пётр", pin="2222", point_ids=[kazan.id]))

@@ -1,0 +1,1 @@
+"""Retail points, their register settings, activation codes, devices (registers) and cashiers."""

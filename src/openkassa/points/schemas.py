@@ -1,0 +1,195 @@
+"""Validated input of the points domain, shared by the HTML forms, the JSON API and the device API."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from enum import IntEnum, StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from openkassa.i18n import _
+from openkassa.ids import normalize_inn
+
+
+class TaxSystem(IntEnum):
+    """Taxation systems, valued as the bits of ФФД tags 1055/1062 (ЕНВД, bit 8, is abolished)."""
+
+    OSN = 1
+    USN_INCOME = 2
+    USN_INCOME_EXPENSE = 4
+    ESKHN = 16
+    PATENT = 32
+
+    @property
+    def label(self) -> str:
+        return {
+            TaxSystem.OSN: _("General (ОСН)"),
+            TaxSystem.USN_INCOME: _("Simplified, income (УСН доход)"),
+            TaxSystem.USN_INCOME_EXPENSE: _("Simplified, income minus expense (УСН доход − расход)"),
+            TaxSystem.ESKHN: _("Agricultural tax (ЕСХН)"),
+            TaxSystem.PATENT: _("Patent (Патент)"),
+        }[self]
+
+
+def tax_systems_of(mask: int) -> list[TaxSystem]:
+    return [t for t in TaxSystem if mask & t]
+
+
+class Rounding(IntEnum):
+    """Rounding of the receipt total down, in the buyer's favour, to this many kopecks."""
+
+    OFF = 0
+    TEN_KOPECKS = 10
+    FIFTY_KOPECKS = 50
+    ONE_ROUBLE = 100
+
+    @property
+    def label(self) -> str:
+        return {
+            Rounding.OFF: _("Do not round"),
+            Rounding.TEN_KOPECKS: _("To 10 kopecks"),
+            Rounding.FIFTY_KOPECKS: _("To 50 kopecks"),
+            Rounding.ONE_ROUBLE: _("To 1 rouble"),
+        }[self]
+
+
+class CatalogChoice(StrEnum):
+    NEW = "new"
+    SHARED = "shared"
+    COPY = "copy"
+
+    @property
+    def label(self) -> str:
+        return {
+            CatalogChoice.NEW: _("A new, empty catalog"),
+            CatalogChoice.SHARED: _("Share the catalog of another point"),
+            CatalogChoice.COPY: _("A copy of another point's catalog"),
+        }[self]
+
+
+# Russia's time zones, offered first in the form; any IANA zone is accepted.
+RUSSIAN_TIME_ZONES = [
+    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
+    "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
+    "Asia/Magadan", "Asia/Kamchatka",
+]
+
+
+def _inn(value: str) -> str:
+    try:
+        return normalize_inn(value)
+    except ValueError:
+        raise ValueError(_("The INN must have 10 or 12 digits with a correct check digit.")) from None
+
+
+def _optional_inn(value: str) -> str:
+    return _inn(value) if value else ""
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(_("Choose a time zone from the list.")) from None
+    return value
+
+
+def _pin(value: str) -> str:
+    if value and not re.fullmatch(r"\d{4,6}", value):
+        raise ValueError(_("The PIN must be 4 to 6 digits."))
+    return value
+
+
+def _no_control_chars(value: str) -> str:
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
+        raise ValueError(_("Remove the control characters."))
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), AfterValidator(_no_control_chars)]
+ReceiptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=512), AfterValidator(_no_control_chars)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PointSettings(Strict):
+    """Register settings of a point."""
+
+    push_catalog_updates: bool = True
+    rounding: Rounding = Rounding.OFF
+    receipt_header: ReceiptText = ""
+    receipt_footer: ReceiptText = ""
+    carry_over_cash: bool = False
+    allow_deferred_receipts: bool = False
+    allow_price_change: bool = False
+    allow_return_without_receipt: bool = False
+    allow_free_price_sale: bool = False
+    pay_bonus_card: bool = False
+    pay_gift_certificate: bool = False
+    pay_advance: bool = False
+    allow_partial_payment: bool = False
+    allow_credit: bool = False
+
+
+class PointIn(PointSettings):
+    name: Name
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), AfterValidator(_no_control_chars)]
+    inn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), AfterValidator(_inn)]
+    timezone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_timezone)] = "Europe/Moscow"
+    tax_systems: Annotated[list[TaxSystem], Field(min_length=1)]
+    default_tax_system: TaxSystem
+
+    @model_validator(mode="after")
+    def _default_is_allowed(self) -> PointIn:
+        if self.default_tax_system not in self.tax_systems:
+            raise ValueError(_("The default taxation system must be one of the allowed ones."))
+        return self
+
+    @property
+    def tax_mask(self) -> int:
+        mask = 0
+        for system in self.tax_systems:
+            mask |= system
+        return mask
+
+
+class NewPointIn(PointIn):
+    """A point being created also chooses where its catalog comes from."""
+
+    catalog: CatalogChoice = CatalogChoice.NEW
+    catalog_source_point_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _source_when_needed(self) -> NewPointIn:
+        if self.catalog != CatalogChoice.NEW and self.catalog_source_point_id is None:
+            raise ValueError(_("Choose the point whose catalog to use."))
+        return self
+
+
+class CashierIn(Strict):
+    name: Name
+    inn: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_optional_inn)] = ""
+    # On edit an empty PIN keeps the old one; the service insists on a PIN for a new cashier.
+    pin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_pin)] = ""
+    point_ids: Annotated[list[uuid.UUID], Field(min_length=1)]
+    can_return: bool = False
+    can_discount: bool = False
+    can_change_price: bool = False
+    can_cash_drawer: bool = False
+    can_close_shift: bool = True
+
+
+class DeviceInfo(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    app_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    serial: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+
+
+class ActivateIn(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    device: DeviceInfo

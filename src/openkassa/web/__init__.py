@@ -1,0 +1,4 @@
+"""The web layer shared by every domain: layout templates, static files, HTMX helpers.
+
+It imports no domain; domains import it.
+"""

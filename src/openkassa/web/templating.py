@@ -1,0 +1,89 @@
+"""The Jinja2 environment: translations, Russian number and date formats, flash messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from openkassa import __version__
+from openkassa.i18n import LANGUAGES, current_language, gettext, ngettext
+from openkassa.money import to_roubles
+from openkassa.web import flash
+
+PACKAGE = Path(__file__).resolve().parent.parent
+# web/templates holds the layout; each domain keeps its pages in <domain>/templates/<domain>/.
+TEMPLATE_DIRS = [PACKAGE / "web" / "templates", *sorted(PACKAGE.glob("*/templates"))]
+STATIC_DIR = PACKAGE / "web" / "static"
+
+
+def money(kopecks: int | None) -> str:
+    """1 234,50 ₽ in Russian, ₽1,234.50 in English."""
+    if kopecks is None:
+        return "—"
+    return format_currency(to_roubles(kopecks), "RUB", locale=current_language())
+
+
+def number(value) -> str:
+    return format_decimal(value, locale=current_language())
+
+
+def date(value: datetime | None, tz: str | None = None) -> str:
+    if value is None:
+        return "—"
+    if tz and isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(tz))
+    return format_date(value, format="short" if current_language() == "en" else "dd.MM.yyyy", locale=current_language())
+
+
+def date_time(value: datetime | None, tz: str | None = None) -> str:
+    if value is None:
+        return "—"
+    if tz:
+        value = value.astimezone(ZoneInfo(tz))
+    pattern = "dd.MM.yyyy HH:mm" if current_language() == "ru" else "MM/dd/yyyy h:mm a"
+    return format_datetime(value, pattern, locale=current_language())
+
+
+def _context(request: Request) -> dict:
+    return {
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "flashes": flash.pop(request),
+        "language": current_language(),
+        "languages": LANGUAGES,
+        "version": __version__,
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(p) for p in TEMPLATE_DIRS]),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.filters.update(money=money, number=number, date=date, datetime=date_time)
+    return env
+
+
+templates = Jinja2Templates(env=_environment(), context_processors=[_context])
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    """Render a page (or, for an HTMX request, whatever fragment the template yields)."""
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
