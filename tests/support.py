@@ -1,0 +1,74 @@
+"""Helpers for tests: a browser-like client, the mailbox, and accounts made through the services."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from openkassa.accounts import service as accounts
+from openkassa.accounts.models import Account, User
+from openkassa.accounts.schemas import SignUpIn
+from openkassa.db import Database, utcnow
+from openkassa.jobs.models import OutboxJob
+
+LINK = re.compile(r"http://testserver(/\S+)")
+
+
+class Browser(TestClient):
+    """A TestClient that keeps cookies and sends the CSRF token with every form, as our pages do."""
+
+    def csrf(self) -> str:
+        if "ok_csrf" not in self.cookies:
+            self.get("/login")
+        return self.cookies["ok_csrf"]
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form like the browser would (with the page's CSRF token)."""
+        return self.post(url, data={**(data or {}), "csrf_token": self.csrf()}, **kwargs)
+
+
+class Mailbox:
+    """The outbox as a user's mail: what was sent to whom, and the links inside."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def messages(self, to: str | None = None) -> list[dict]:
+        with self.db.transaction() as session:
+            jobs = session.scalars(
+                select(OutboxJob).where(OutboxJob.kind == "email").order_by(OutboxJob.created_at, OutboxJob.id)
+            ).all()
+            return [j.payload for j in jobs if to is None or j.payload["to"] == to]
+
+    def last_link(self, to: str) -> str:
+        """The path of the link in the newest mail to `to`."""
+        messages = self.messages(to)
+        assert messages, f"no mail to {to}"
+        return LINK.search(messages[-1]["text"]).group(1)
+
+
+def create_owner(db: Database, *, email: str, password: str = "correct horse 1", plan: str = "start",
+                 company: str = "ООО «Тест»") -> uuid.UUID:
+    """A confirmed owner with a fresh account, created through the service; returns the account id."""
+    with db.transaction() as session:
+        user = accounts.sign_up(
+            session,
+            data=SignUpIn(company_name=company, name="Owner", phone="+79001234567", email=email, password=password),
+        )
+        user.email_confirmed_at = utcnow()
+        session.get_one(Account, user.account_id).plan = plan
+        return user.account_id
+
+
+def sign_in(client: Browser, email: str, password: str = "correct horse 1") -> Browser:
+    response = client.submit("/login", {"email": email, "password": password})
+    assert response.status_code == 303, response.text
+    return client
+
+
+def user_id(db: Database, email: str) -> uuid.UUID:
+    with db.transaction() as session:
+        return session.scalars(select(User.id).where(User.email == email)).one()
