@@ -28,6 +28,8 @@ def money(kopecks: int | None) -> str:
     """1 234,50 ₽ in Russian, ₽1,234.50 in English."""
     if kopecks is None:
         return "—"
+    if current_language() == "en":  # Babel's English symbol for RUB is "RUB"; people write ₽
+        return "₽" + format_decimal(to_roubles(kopecks), format="#,##0.00", locale="en")
     return format_currency(to_roubles(kopecks), "RUB", locale=current_language())
 
 

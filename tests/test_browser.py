@@ -1,0 +1,161 @@
+"""A newcomer's first visit in a real browser: sign up, confirm by mail, add a shop, sign out and in.
+
+Runs Debian's chromium (never a downloaded browser) against the real app served by uvicorn,
+with the outbox worker delivering the confirmation mail as an .eml file.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from openkassa.app import create_app
+from openkassa.config import Settings, get_settings
+from openkassa.db import Database
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LINK = re.compile(r"https?://\S+")
+
+
+def chromium_path() -> str:
+    """Debian's chromium on PATH; skipped on a developer's machine without it, a failure in CI."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: apt-get install chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return path
+
+
+def newest_mail_link(outbox: Path, *, timeout: float = 10.0) -> str:
+    """Wait for the worker to write a mail into the outbox folder; return the link inside it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mails = sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)
+        if mails:
+            message = email.message_from_bytes(mails[-1].read_bytes(), policy=email.policy.default)
+            return LINK.search(message.get_body(("plain",)).get_content()).group(0)
+        time.sleep(0.1)
+    raise AssertionError(f"no mail written to {outbox} within {timeout} s")
+
+
+@pytest.fixture
+def live_server(db: Database, tmp_path: Path, monkeypatch) -> Iterator[tuple[str, Settings]]:
+    """The real app with its worker, served by uvicorn on a free port of 127.0.0.1."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    # Services build links from get_settings(); make it agree with the app's settings.
+    monkeypatch.setenv("OPENKASSA_BASE_URL", base_url)
+    monkeypatch.setenv("OPENKASSA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OPENKASSA_SMTP_HOST", "")
+    monkeypatch.setenv("OPENKASSA_RUN_WORKER", "true")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.run_worker and not settings.smtp_host and settings.base_url == base_url
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield base_url, settings
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def page(live_server):
+    """A fresh headless chromium page whose interface language is English."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    base_url, _settings = live_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=base_url)
+        context.add_cookies([{"name": "ok_lang", "value": "en", "url": base_url}])
+        context.set_default_timeout(10_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_sign_up_confirm_add_a_point_and_sign_in_again(page, live_server):
+    from playwright.sync_api import expect
+
+    _base_url, settings = live_server
+
+    # given a visitor who fills in the sign-up form
+    page.goto("/signup")
+    page.get_by_label("Company name", exact=True).fill("ООО «Ромашка»")
+    page.get_by_label("Your name", exact=True).fill("Анна Петрова")
+    page.get_by_label("Phone", exact=True).fill("+7 900 123-45-67")
+    page.get_by_label("E-mail", exact=True).fill("anna@romashka.ru")
+    page.get_by_label("Password", exact=True).fill("long enough pw")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    expect(page.get_by_text("anna@romashka.ru")).to_be_visible()
+
+    # when she opens the link from the mail the worker delivered
+    link = newest_mail_link(settings.outbox_dir)
+    assert link.startswith(settings.base_url + "/confirm/")
+    page.goto(link)
+
+    # then she is signed in and sees the empty list of points
+    expect(page).to_have_url(re.compile(r"/points$"))
+    expect(page.get_by_text("Your e-mail is confirmed.")).to_be_visible()
+    expect(page.get_by_text("Add your first shop")).to_be_visible()
+
+    # when she adds her first point with the default settings
+    page.get_by_role("link", name="Add a point").first.click()
+    page.get_by_label("Name", exact=True).fill("Магазин на Тверской")
+    page.get_by_label("Address", exact=True).fill("Москва, ул. Тверская, д. 7")
+    page.get_by_label("Seller INN", exact=True).fill("7707083893")
+    page.get_by_role("button", name="Save").click()
+
+    # then the point's page shows the code to enter on the register
+    expect(page.get_by_role("heading", name="Магазин на Тверской")).to_be_visible()
+    expect(page.locator("#activation-code .code-box")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+
+    # when she signs out
+    page.locator(".user-menu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    # and signs in again with her e-mail and password
+    page.get_by_label("E-mail", exact=True).fill("anna@romashka.ru")
+    page.get_by_label("Password", exact=True).fill("long enough pw")
+    page.get_by_role("button", name="Sign in").click()
+
+    # then she is back at her points, with the new one listed
+    expect(page).to_have_url(re.compile(r"/points$"))
+    expect(page.get_by_role("link", name="Магазин на Тверской")).to_be_visible()
