@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 
 from openkassa.config import get_settings
+
+
+class RedactLinkSecrets(logging.Filter):
+    """Keep the secrets of e-mailed links (confirmation, reset, invitation) out of access logs."""
+
+    _secret_path = re.compile(r"(/(?:confirm|password/reset|invite)/)[^/?\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self._secret_path.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+            )
+        record.msg = self._secret_path.sub(r"\1…", str(record.msg))
+        return True
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -19,7 +34,9 @@ def _serve(args: argparse.Namespace) -> None:
         from openkassa.schema import migrate
 
         migrate(settings.sqlalchemy_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    logging.getLogger("uvicorn.access").addFilter(RedactLinkSecrets())
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True,
+                log_config=None)
 
 
 def _migrate(args: argparse.Namespace) -> None:
@@ -41,6 +58,8 @@ def _demo(args: argparse.Namespace) -> None:
         with db.transaction() as session:
             if args.if_empty and not demo.database_is_empty(session):
                 print("The database already has accounts; no demo data added.")
+                if demo.account_exists(session, email=args.email):
+                    print(f"Demo login: {args.email} / {args.password} (unless you changed it)")
                 return
             demo.create(session, email=args.email, password=args.password)
     finally:

@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from openkassa.accounts import service as accounts
-from openkassa.accounts.models import Account
+from openkassa.accounts.models import Account, User
 from openkassa.accounts.plans import Plan
 from openkassa.accounts.schemas import SignUpIn
 from openkassa.catalog import service as catalog
@@ -30,6 +30,10 @@ PRODUCTS = [
 
 def database_is_empty(session: Session) -> bool:
     return not session.scalar(select(exists().where(Account.id.is_not(None))))
+
+
+def account_exists(session: Session, *, email: str) -> bool:
+    return session.scalar(select(exists().where(User.email == email.lower()))) or False
 
 
 def create(session: Session, *, email: str, password: str) -> None:

@@ -12,7 +12,7 @@ from openkassa.accounts.service import Actor
 from openkassa.errors import Forbidden, Unauthorized
 from openkassa.i18n import _
 from openkassa.web.deps import ClientIp, DbSession
-from openkassa.web.security import csrf_is_valid
+from openkassa.web.security import csrf_header_is_valid
 
 SESSION_COOKIE = "ok_session"
 _basic = HTTPBasic(auto_error=False, realm="OpenKassa")
@@ -40,7 +40,7 @@ def _page_actor(actor: MaybeActor) -> Actor:
 CurrentActor = Annotated[Actor, Depends(_page_actor)]
 
 
-async def _api_actor(
+def _api_actor(
     request: Request,
     db: DbSession,
     ip: ClientIp,
@@ -54,7 +54,7 @@ async def _api_actor(
     if actor is None:
         raise Unauthorized()
     # A cookie is sent by the browser on its own, so changes must prove they come from our pages.
-    if not await csrf_is_valid(request):
+    if not csrf_header_is_valid(request):
         raise Forbidden(_("Send the X-CSRF-Token header with the token of the page."))
     return _remember(request, actor)
 

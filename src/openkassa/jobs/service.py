@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from openkassa.config import Settings
@@ -18,6 +19,7 @@ from openkassa.jobs.models import OutboxJob
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+LEASE = timedelta(minutes=5)  # longer than any delivery takes (SMTP gives up after 30 s)
 Handler = Callable[[Settings, dict], None]
 HANDLERS: dict[str, Handler] = {"email": mail.deliver}
 
@@ -40,42 +42,69 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** (attempts - 1), 3600))
 
 
-def _claim(session: Session) -> OutboxJob | None:
-    """Lock the oldest due job. On PostgreSQL SKIP LOCKED lets many workers share the queue."""
-    query = (
-        select(OutboxJob)
-        .where(OutboxJob.status == "pending", OutboxJob.run_after <= utcnow())
+def _claim(db: Database) -> OutboxJob | None:
+    """Take the oldest due job for this worker alone, and commit that before delivering it.
+
+    One UPDATE … WHERE id = (the oldest due job) RETURNING claims the job and leases it:
+    its run_after moves LEASE ahead, so no other worker sees it as due, and a worker that
+    dies while delivering only delays it. On PostgreSQL the inner SELECT takes the row with
+    FOR UPDATE SKIP LOCKED, so many workers share the queue without waiting on each other;
+    on SQLite the statement holds the single write lock, so claims are serialised. No lock
+    is held while the mail goes out, so a slow SMTP server never blocks the app's writes.
+    """
+    now = utcnow()
+    oldest_due = (
+        select(OutboxJob.id)
+        .where(OutboxJob.status == "pending", OutboxJob.run_after <= now)
         .order_by(OutboxJob.run_after, OutboxJob.id)
         .limit(1)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).first()
+    if db.engine.dialect.name == "postgresql":
+        oldest_due = oldest_due.with_for_update(skip_locked=True)
+    with db.transaction() as session:
+        return session.scalars(
+            update(OutboxJob)
+            .where(OutboxJob.id == oldest_due.scalar_subquery(), OutboxJob.status == "pending")
+            .values(attempts=OutboxJob.attempts + 1, run_after=now + LEASE)
+            .returning(OutboxJob),
+            execution_options={"synchronize_session": False},
+        ).first()
+
+
+def _finish(db: Database, job_id: uuid.UUID, error: Exception | None) -> None:
+    """Record how a delivery went: done, retried after a back-off, or failed for good."""
+    with db.transaction() as session:
+        job = session.get_one(OutboxJob, job_id)
+        if error is None:
+            job.status, job.done_at = "done", utcnow()
+            return
+        job.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if job.attempts >= MAX_ATTEMPTS:
+            job.status = "failed"
+            log.error("job %s (%s) failed for good: %s", job.id, job.kind, job.last_error)
+        else:
+            job.run_after = utcnow() + backoff(job.attempts)
+            log.warning("job %s (%s) failed, retrying: %s", job.id, job.kind, job.last_error)
 
 
 def run_due(db: Database, settings: Settings, *, limit: int = 100) -> int:
-    """Deliver up to `limit` due jobs, one transaction each; return how many were tried."""
+    """Deliver up to `limit` due jobs; return how many were tried.
+
+    Delivery is at least once: a worker that dies between sending and recording it sends
+    again when the lease runs out. Each job is claimed by one worker at a time.
+    """
     tried = 0
     while tried < limit:
-        with db.transaction() as session:
-            job = _claim(session)
-            if job is None:
-                return tried
-            tried += 1
-            job.attempts += 1
-            try:
-                HANDLERS[job.kind](settings, job.payload)
-            except Exception as exc:  # noqa: BLE001 - any failure is retried later
-                job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if job.attempts >= MAX_ATTEMPTS:
-                    job.status = "failed"
-                    log.error("job %s (%s) failed for good: %s", job.id, job.kind, job.last_error)
-                else:
-                    job.run_after = utcnow() + backoff(job.attempts)
-                    log.warning("job %s (%s) failed, retrying: %s", job.id, job.kind, job.last_error)
-            else:
-                job.status = "done"
-                job.done_at = utcnow()
+        job = _claim(db)
+        if job is None:
+            break
+        tried += 1
+        try:
+            HANDLERS[job.kind](settings, job.payload)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried later
+            _finish(db, job.id, exc)
+        else:
+            _finish(db, job.id, None)
     return tried
 
 

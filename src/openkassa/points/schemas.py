@@ -8,7 +8,7 @@ from enum import IntEnum, StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from openkassa.i18n import _
 from openkassa.ids import normalize_inn
@@ -144,11 +144,14 @@ class PointIn(PointSettings):
     tax_systems: Annotated[list[TaxSystem], Field(min_length=1)]
     default_tax_system: TaxSystem
 
-    @model_validator(mode="after")
-    def _default_is_allowed(self) -> PointIn:
-        if self.default_tax_system not in self.tax_systems:
+    # A field validator, not a model one, so that the message lands on the field the user must fix.
+    @field_validator("default_tax_system")
+    @classmethod
+    def _default_is_allowed(cls, value: TaxSystem, info: ValidationInfo) -> TaxSystem:
+        allowed = info.data.get("tax_systems")
+        if allowed is not None and value not in allowed:
             raise ValueError(_("The default taxation system must be one of the allowed ones."))
-        return self
+        return value
 
     @property
     def tax_mask(self) -> int:
@@ -162,13 +165,17 @@ class NewPointIn(PointIn):
     """A point being created also chooses where its catalog comes from."""
 
     catalog: CatalogChoice = CatalogChoice.NEW
-    catalog_source_point_id: uuid.UUID | None = None
+    # The form's "—" option sends an empty string: that is no point chosen.
+    catalog_source_point_id: Annotated[
+        uuid.UUID | None, BeforeValidator(lambda value: value or None), Field(validate_default=True)
+    ] = None
 
-    @model_validator(mode="after")
-    def _source_when_needed(self) -> NewPointIn:
-        if self.catalog != CatalogChoice.NEW and self.catalog_source_point_id is None:
+    @field_validator("catalog_source_point_id")
+    @classmethod
+    def _source_when_needed(cls, value: uuid.UUID | None, info: ValidationInfo) -> uuid.UUID | None:
+        if info.data.get("catalog", CatalogChoice.NEW) != CatalogChoice.NEW and value is None:
             raise ValueError(_("Choose the point whose catalog to use."))
-        return self
+        return value
 
 
 class CashierIn(Strict):

@@ -24,17 +24,23 @@ def csrf_token_for(request: Request) -> tuple[str, bool]:
     return secrets.token_urlsafe(32), True
 
 
-async def csrf_is_valid(request: Request) -> bool:
-    """A state-changing request must echo the cookie's token in a header or a form field."""
-    if request.method in SAFE_METHODS:
-        return True
+def _matches(request: Request, sent: str) -> bool:
     expected = request.cookies.get(CSRF_COOKIE, "")
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not sent and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        sent = str((await request.form()).get(CSRF_FIELD, ""))
-    return bool(expected) and hmac.compare_digest(expected, sent)
+    return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def csrf_header_is_valid(request: Request) -> bool:
+    """A state-changing JSON call with the session cookie must echo the token in X-CSRF-Token."""
+    return request.method in SAFE_METHODS or _matches(request, request.headers.get(CSRF_HEADER, ""))
+
+
+async def csrf_is_valid(request: Request) -> bool:
+    """A state-changing page request must echo the token in the header (HTMX) or a form field."""
+    if csrf_header_is_valid(request):
+        return True
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return _matches(request, str((await request.form()).get(CSRF_FIELD, "")))
+    return False
 
 
 def language_for(request: Request) -> str:
