@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 
 _TMP = Path(tempfile.mkdtemp(prefix="openkassa-tests-"))
@@ -22,6 +23,7 @@ os.environ.update(
     OPENKASSA_SMTP_HOST="",
 )
 
+from openkassa import passwords  # noqa: E402
 from openkassa.app import create_app  # noqa: E402
 from openkassa.config import get_settings  # noqa: E402
 from openkassa.db import Base, Database  # noqa: E402
@@ -30,6 +32,12 @@ from support import Browser, Mailbox, create_owner, sign_in  # noqa: E402
 
 get_settings.cache_clear()
 load_models()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Argon2 at its smallest cost: the same rules, but ten wrong passwords take milliseconds."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

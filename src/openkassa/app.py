@@ -20,6 +20,7 @@ from openkassa.config import Settings, get_settings
 from openkassa.db import Database
 from openkassa.errors import DomainError, Invalid, NotFound, Unauthorized, message_for
 from openkassa.i18n import _, set_language
+from openkassa.ids import redact_link_secrets
 from openkassa.jobs.service import Worker
 from openkassa.points import api as points_api
 from openkassa.points import device_api
@@ -35,9 +36,9 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_response(request: Request, error: DomainError):
+def _error_response(request: Request, error: DomainError, headers: dict[str, str] | None = None):
     if _wants_json(request):
-        headers = {}
+        headers = dict(headers or {})
         if isinstance(error, Unauthorized) and request.url.path.startswith("/api/v1"):
             headers["WWW-Authenticate"] = 'Basic realm="OpenKassa"'
         if getattr(error, "retry_after", None):
@@ -97,8 +98,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         for item in error.errors():
             loc = [str(p) for p in item["loc"] if p not in ("body", "query", "path", "header")]
             fields.setdefault(".".join(loc) or "__all__", message_for(item))
-        if not _wants_json(request) and any(p == "path" for i in error.errors() for p in i["loc"][:1]):
-            return _error_response(request, NotFound())
+        if any(item["loc"][:1] == ("path",) for item in error.errors()):
+            return _error_response(request, NotFound())  # /points/not-an-id names nothing that exists
         return _error_response(request, Invalid(fields=fields))
 
     @app.exception_handler(StarletteHTTPException)
@@ -107,11 +108,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return _error_response(request, NotFound())
         problem = DomainError(str(error.detail))
         problem.status, problem.code = error.status_code, "http_error"
-        return _error_response(request, problem)
+        return _error_response(request, problem, headers=error.headers)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, redact_link_secrets(request.url.path))
         problem = DomainError(_("Something went wrong on our side. We have logged it; please try again."))
         problem.status, problem.code = 500, "server_error"
         return _error_response(request, problem)

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 
 from openkassa.config import get_settings
+from openkassa.ids import redact_link_secrets
 
 
 class RedactLinkSecrets(logging.Filter):
     """Keep the secrets of e-mailed links (confirmation, reset, invitation) out of access logs."""
 
-    _secret_path = re.compile(r"(/(?:confirm|password/reset|invite)/)[^/?\s\"]+")
-
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
-            record.args = tuple(
-                self._secret_path.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
-            )
-        record.msg = self._secret_path.sub(r"\1…", str(record.msg))
+            record.args = tuple(redact_link_secrets(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = redact_link_secrets(str(record.msg))
         return True
 
 

@@ -55,6 +55,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the pragmas our rules rely on (foreign keys, WAL, busy timeout)."""
     if url.startswith("sqlite"):
@@ -68,6 +72,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            # SQLite's own lower() folds only ASCII; ILIKE searches must find «ХЛЕБ» by «хлеб».
+            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import time
 import uuid
@@ -63,3 +64,11 @@ def new_secret() -> str:
 def secret_hash(secret: str) -> str:
     """What we store instead of a secret. Plain SHA-256 suffices: secrets carry 256 random bits."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_LINK_SECRET = re.compile(r"(/(?:confirm|password/reset|invite)/)[^/?\s\"]+")
+
+
+def redact_link_secrets(text: str) -> str:
+    """Text (a path, a log line) with the secrets of e-mailed links replaced by an ellipsis."""
+    return _LINK_SECRET.sub(r"\1…", text)

@@ -47,13 +47,12 @@ def starter_owner(db, new_browser) -> Browser:
 def join_team(owner, mailbox, new_browser):
     """Invite a colleague through the owner's team page; returns their browser, signed in by accepting."""
 
-    def join(email: str, role: str, *, inviter: Browser = owner) -> Browser:
-        response = inviter.submit("/team/invite", {"email": email, "role": role})
+    def join(email: str, role: str) -> Browser:
+        response = owner.submit("/team/invite", {"email": email, "role": role})
         assert response.status_code == 303, response.text
         colleague = new_browser()
-        response = colleague.submit(
-            mailbox.last_link(email), {"name": email.split("@")[0].title(), "phone": "+7 900 765-43-21", "password": PASSWORD}
-        )
+        accepted = {"name": email.split("@")[0].title(), "phone": "+7 900 765-43-21", "password": PASSWORD}
+        response = colleague.submit(mailbox.last_link(email), accepted)
         assert response.status_code == 303, response.text
         return colleague
 

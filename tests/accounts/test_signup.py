@@ -163,3 +163,34 @@ def test_a_bogus_link_shows_a_clear_not_found_page(browser, token):
     assert response.status_code == 404
     assert "This link has expired or was already used" in response.text
     assert "ok_session" not in browser.cookies
+
+
+def test_send_again_cannot_flood_someones_mailbox(browser, mailbox):
+    # given a visitor who signed up
+    browser.submit("/signup", SIGN_UP)
+    # when someone presses "send again" over and over
+    answers = [browser.submit("/confirm/resend", {"email": "maria@romashka.ru"}).status_code for _ in range(6)]
+    # then after five mails in an hour they are told to wait, and no more mail goes out
+    assert answers == [200, 200, 200, 200, 200, 429]
+    assert len(mailbox.messages("maria@romashka.ru")) == 1 + 5
+    assert "Too many attempts" in browser.submit("/confirm/resend", {"email": "maria@romashka.ru"}).text
+
+
+def test_markup_typed_into_the_form_is_shown_as_text(browser, mailbox):
+    # given a visitor who types markup as their company and name
+    script = "<script>alert(1)</script>"
+    browser.submit("/signup", {**SIGN_UP, "company_name": script, "name": script})
+    # when they confirm and open their back office
+    browser.get(mailbox.last_link("maria@romashka.ru"))
+    page = browser.get("/points")
+    # then it is shown as text, never run
+    assert script not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+def test_a_crafted_next_on_the_sign_in_page_is_shown_as_text(browser):
+    # when a link to the sign-in page carries markup in `next`
+    page = browser.get("/login", params={"next": '"><script>alert(1)</script>'})
+    # then the page does not run it
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text

@@ -4,13 +4,21 @@ and a register that talks to the device API."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import update
 
+from openkassa import passwords
+from openkassa.accounts.service import actor_for_password
+from openkassa.catalog.service import add_product
 from openkassa.db import utcnow
 from openkassa.points.models import ActivationCode
+from support import create_owner, sign_in
+
+PASSWORD = "correct horse 1"  # the password support.create_owner gives
 
 class Api:
     """A signed-in browser calling the JSON API as our pages' scripts do (CSRF token in a header)."""
@@ -56,6 +64,12 @@ class Register:
 
     def me(self, token: str | None = None):
         return self.client.get("/api/device/v1/me", headers={"Authorization": f"Bearer {token or self.token}"})
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 with its smallest cost: still a real argon2id hash, but each sign-in takes a millisecond."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def point_json(**overrides) -> dict:
@@ -144,7 +158,7 @@ def expire_codes(db):
         with db.transaction() as session:
             session.execute(
                 update(ActivationCode)
-                .where(ActivationCode.point_id == point_id)
+                .where(ActivationCode.point_id == uuid.UUID(str(point_id)))
                 .values(expires_at=utcnow() - timedelta(minutes=1))
             )
 
@@ -180,3 +194,24 @@ def page_code():
 @pytest.fixture
 def error_on():
     return field_error
+
+
+@pytest.fixture
+def add_products(db):
+    """Put products into a point's catalog through the catalog service, as the point's owner."""
+
+    def add(point: dict, *products: tuple, email: str = "owner@shop.ru") -> None:
+        with db.transaction() as session:
+            actor = actor_for_password(session, email=email, password=PASSWORD, ip="127.0.0.1")
+            for name, price, *barcode in products:
+                add_product(session, actor, catalog_id=uuid.UUID(point["catalog_id"]), name=name, price=price,
+                            barcode=barcode[0] if barcode else "")
+
+    return add
+
+
+@pytest.fixture
+def stranger(db, new_browser) -> Api:
+    """The signed-in owner of another account (stranger@other.ru), as a JSON API client."""
+    create_owner(db, email="stranger@other.ru", plan="standard", company="ООО «Чужие»")
+    return Api(sign_in(new_browser(), "stranger@other.ru"))

@@ -175,7 +175,7 @@ BAD_POINTS = [
     pytest.param({"tax_systems": [2], "default_tax_system": 1}, "default_tax_system", "one of the allowed ones",
                  id="default-tax-not-allowed"),
     pytest.param({"rounding": 7}, "rounding", "Choose one of the offered values.", id="rounding-7"),
-    pytest.param({"receipt_footer": "Спасибо\x07"}, "receipt_footer", "control characters", id="control-char"),
+    pytest.param({"receipt_header": "Спасибо\x07"}, "receipt_header", "control characters", id="control-char"),
 ]
 
 

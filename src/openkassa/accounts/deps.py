@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.security.utils import get_authorization_scheme_param
 
 from openkassa.accounts import service
 from openkassa.accounts.service import Actor
@@ -15,7 +18,28 @@ from openkassa.web.deps import ClientIp, DbSession
 from openkassa.web.security import csrf_header_is_valid
 
 SESSION_COOKIE = "ok_session"
-_basic = HTTPBasic(auto_error=False, realm="OpenKassa")
+
+
+class _Utf8Basic(HTTPBasic):
+    """HTTP Basic credentials read as UTF-8 (RFC 7617), so Cyrillic passwords work.
+
+    FastAPI's own scheme decodes ASCII only and answers other bytes with its own 401.
+    """
+
+    async def __call__(self, request: Request) -> HTTPBasicCredentials | None:  # type: ignore[override]
+        scheme, param = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if scheme.lower() != "basic":
+            return None
+        try:
+            username, separator, password = b64decode(param, validate=True).decode("utf-8").partition(":")
+        except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError
+            separator = ""
+        if not separator:
+            raise Unauthorized(_("Send the e-mail and the password in the Authorization header."))
+        return HTTPBasicCredentials(username=username, password=password)
+
+
+_basic = _Utf8Basic(auto_error=False, realm="OpenKassa")
 
 
 def _remember(request: Request, actor: Actor | None) -> Actor | None:

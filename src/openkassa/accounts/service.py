@@ -276,18 +276,24 @@ def request_password_reset(session: Session, *, email: str, ip: str) -> None:
         )
 
 
-def check_reset_token(session: Session, *, token: str) -> None:
-    """Raise NotFound when a reset link is no longer valid (checked before showing the form)."""
-    found = session.scalar(
-        select(UserToken.id).where(
-            UserToken.token_hash == secret_hash(token),
-            UserToken.purpose.in_(("reset", "invite")),
+def _valid_token(session: Session, secret: str, purpose: str) -> UserToken:
+    """The unused, unexpired link of this purpose (checked before showing its form), else NotFound."""
+    token = session.scalars(
+        select(UserToken).where(
+            UserToken.token_hash == secret_hash(secret),
+            UserToken.purpose == purpose,
             UserToken.used_at.is_(None),
             UserToken.expires_at > utcnow(),
         )
-    )
-    if found is None:
+    ).first()
+    if token is None:
         raise NotFound(_("This link has expired or was already used. Ask for a new one."))
+    return token
+
+
+def check_reset_token(session: Session, *, token: str) -> None:
+    """Raise NotFound when a reset link is no longer valid (checked before showing the form)."""
+    _valid_token(session, token, "reset")
 
 
 def reset_password(session: Session, *, token: str, password: str) -> User:
@@ -333,13 +339,17 @@ def get_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     return user
 
 
+def _active_users(session: Session, account_id: uuid.UUID) -> int:
+    """Users counted by the plan: everyone not deactivated, invited ones included."""
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.account_id == account_id, User.is_active)
+    )
+
+
 def invite(session: Session, actor: Actor, *, data: InviteIn) -> User:
     """Add a colleague with a role; they get a link to choose their password."""
     require(actor, Permission.MANAGE_USERS)
-    in_use = session.scalar(
-        select(func.count()).select_from(User).where(User.account_id == actor.account_id, User.is_active)
-    )
-    require_feature(actor, Feature.USERS, in_use=in_use)
+    require_feature(actor, Feature.USERS, in_use=_active_users(session, actor.account_id))
     _ensure_email_free(session, data.email)
     user = User(
         account_id=actor.account_id,
@@ -358,17 +368,15 @@ def resend_invite(session: Session, actor: Actor, *, user_id: uuid.UUID) -> User
     user = get_user(session, actor, user_id)
     if user.password_hash:
         raise Conflict(_("This colleague has already accepted the invitation."))
+    if not user.is_active:
+        raise Conflict(_("This colleague is deactivated. Reactivate them first."))
     _send_invite(session, actor, user)
     return user
 
 
 def invited_user(session: Session, *, token: str) -> User:
     """The colleague an invitation link is for (to greet them on the form)."""
-    check_reset_token(session, token=token)
-    token_row = session.scalars(select(UserToken).where(UserToken.token_hash == secret_hash(token))).one()
-    if token_row.purpose != "invite":
-        raise NotFound(_("This link has expired or was already used. Ask for a new one."))
-    return session.get_one(User, token_row.user_id)
+    return session.get_one(User, _valid_token(session, token, "invite").user_id)
 
 
 def accept_invite(session: Session, *, token: str, data: AcceptInviteIn) -> User:
@@ -389,21 +397,26 @@ def _active_owners(session: Session, account_id: uuid.UUID) -> int:
 
 def change_role(session: Session, actor: Actor, *, user_id: uuid.UUID, role: Role) -> User:
     user = get_user(session, actor, user_id)
-    if user.role == Role.OWNER and role != Role.OWNER and _active_owners(session, actor.account_id) <= 1:
+    demotes_an_active_owner = user.role == Role.OWNER and user.is_active and role != Role.OWNER
+    if demotes_an_active_owner and _active_owners(session, actor.account_id) <= 1:
         raise Invalid(fields={"role": _("The account must keep at least one owner.")})
     user.role = role
     return user
 
 
 def set_active(session: Session, actor: Actor, *, user_id: uuid.UUID, active: bool) -> User:
-    """Deactivate a colleague (signed out at once) or bring them back."""
+    """Deactivate a colleague (signed out at once, their mailed links dead) or bring them back."""
     user = get_user(session, actor, user_id)
+    if active and not user.is_active:
+        # Bringing someone back takes a place on the plan, as an invitation does.
+        require_feature(actor, Feature.USERS, in_use=_active_users(session, actor.account_id))
     if not active:
         if user.id == actor.user_id:
             raise Conflict(_("You cannot deactivate yourself."))
         if user.role == Role.OWNER and _active_owners(session, actor.account_id) <= 1:
             raise Conflict(_("The account must keep at least one owner."))
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        session.execute(delete(UserToken).where(UserToken.user_id == user.id))
     user.is_active = active
     return user
 

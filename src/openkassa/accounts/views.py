@@ -14,7 +14,7 @@ from openkassa.accounts.models import User
 from openkassa.accounts.plans import Feature, Plan, allowance
 from openkassa.accounts.roles import Role
 from openkassa.accounts.schemas import AcceptInviteIn, EmailIn, InviteIn, NewPasswordIn, RoleIn, SignInIn, SignUpIn
-from openkassa.errors import Conflict, Invalid, TooManyRequests, Unauthorized, validate
+from openkassa.errors import Conflict, Invalid, PlanLimit, TooManyRequests, Unauthorized, validate
 from openkassa.i18n import LANGUAGES, _
 from openkassa.web import flash
 from openkassa.web.deps import ClientIp, DbSession, FormData, require_csrf
@@ -188,7 +188,10 @@ def choose_language(request: Request, code: str):
     back = urlsplit(referer)
     response = _see_other(_safe_next(back.path + (f"?{back.query}" if back.query else "")))
     if code in LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax")
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax",
+            secure=request.app.state.settings.cookie_secure,
+        )
     return response
 
 
@@ -212,7 +215,7 @@ def team(request: Request, db: DbSession, actor: CurrentActor):
 def invite(request: Request, db: DbSession, actor: CurrentActor, form: FormData):
     try:
         user = service.invite(db, actor, data=validate(InviteIn, form))
-    except (Invalid, Conflict) as error:
+    except (Invalid, Conflict, PlanLimit) as error:
         return _team_page(request, db, actor, form=form, errors=error.fields or {"__all__": error.message}, status_code=error.status)
     flash.add(request, _("Invitation sent to {email}.").format(email=user.email))
     return _see_other("/team")
@@ -234,7 +237,7 @@ def set_active(request: Request, db: DbSession, actor: CurrentActor, user_id: uu
     active = form.get("active") == "on"
     try:
         user = service.set_active(db, actor, user_id=user_id, active=active)
-    except Conflict as error:
+    except (Conflict, PlanLimit) as error:
         flash.add(request, error.message, "error")
         return _see_other("/team")
     message = _("{name} can sign in again.") if active else _("{name} is signed out and can no longer sign in.")

@@ -73,7 +73,11 @@ def list_products(session: Session, actor: Actor, *, catalog_id: uuid.UUID, sear
     require(actor, Permission.VIEW)
     catalog = get_catalog(session, actor, catalog_id)
     query = select(Product).where(Product.catalog_id == catalog.id)
-    if search:
-        pattern = f"%{search.strip()}%"
-        query = query.where(or_(Product.name.ilike(pattern), Product.barcode.like(pattern)))
+    if search.strip():
+        # "%" and "_" are what the user typed (as in «Молоко 3,2%»), not LIKE wildcards.
+        typed = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{typed}%"
+        query = query.where(
+            or_(Product.name.ilike(pattern, escape="\\"), Product.barcode.like(pattern, escape="\\"))
+        )
     return list(session.scalars(query.order_by(Product.name).limit(limit)))

@@ -98,7 +98,8 @@ def _timezone(value: str) -> str:
 
 
 def _pin(value: str) -> str:
-    if value and not re.fullmatch(r"\d{4,6}", value):
+    # [0-9], not \d: \d also takes Arabic-Indic and other digits that no register keypad can type.
+    if value and not re.fullmatch(r"[0-9]{4,6}", value):
         raise ValueError(_("The PIN must be 4 to 6 digits."))
     return value
 

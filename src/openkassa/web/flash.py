@@ -52,6 +52,9 @@ def store(request: Request, response: Response) -> None:
     if pending:
         payload = base64.urlsafe_b64encode(json.dumps(pending).encode()).decode()
         signature = _sign(request.app.state.settings.secret_key, payload.encode())
-        response.set_cookie(COOKIE, f"{payload}.{signature}", httponly=True, samesite="lax")
+        response.set_cookie(
+            COOKIE, f"{payload}.{signature}", httponly=True, samesite="lax",
+            secure=request.app.state.settings.cookie_secure,
+        )
     elif getattr(request.state, "flash_consumed", False) and COOKIE in request.cookies:
         response.delete_cookie(COOKIE)

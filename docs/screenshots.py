@@ -1,0 +1,138 @@
+"""Take the README's screenshots of the main screens (`make screenshots`).
+
+Serves the app on a free port of 127.0.0.1 with a fresh SQLite database holding the demo
+account, signs in with Playwright driving Debian's chromium (never a downloaded browser),
+and saves 1280×800 PNGs into docs/screenshots/. The interface is in Russian, the language
+the back office opens in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+EMAIL, PASSWORD = "demo@example.com", "demo-password"
+VIEWPORT = {"width": 1280, "height": 800}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def serve(data_dir: Path):
+    """Migrate a fresh database, load the demo account and serve the app; returns (base URL, stop)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    os.environ.update(
+        OPENKASSA_DATA_DIR=str(data_dir),
+        OPENKASSA_DATABASE_URL=f"sqlite:///{(data_dir / 'openkassa.db').as_posix()}",
+        OPENKASSA_BASE_URL=base_url,
+        OPENKASSA_RUN_WORKER="false",
+        OPENKASSA_ENV="development",
+    )
+    import uvicorn
+
+    from openkassa import demo
+    from openkassa.app import create_app
+    from openkassa.config import get_settings
+    from openkassa.db import Database
+    from openkassa.schema import migrate
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    migrate(settings.sqlalchemy_url)
+    db = Database(settings.sqlalchemy_url)
+    with db.transaction() as session:
+        demo.create(session, email=EMAIL, password=PASSWORD)
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise SystemExit("screenshots: the server did not start")
+        time.sleep(0.05)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+        db.dispose()
+
+    return base_url, stop
+
+
+def shoot(page, name: str) -> None:
+    page.wait_for_load_state("networkidle")  # the point picker arrives by HTMX after load
+    path = OUT / f"{name}.png"
+    page.screenshot(path=str(path))
+    print(f"  {path.relative_to(OUT.parent.parent)}")
+
+
+def take_screenshots(base_url: str, chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=base_url, viewport=VIEWPORT, locale="ru-RU")
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            page.goto("/login")
+            shoot(page, "login")
+
+            page.locator("#f-email").fill(EMAIL)
+            page.locator("#f-password").fill(PASSWORD)
+            page.locator("form[action='/login'] button[type=submit]").click()
+            page.wait_for_url("**/points")
+            shoot(page, "points")
+
+            # the demo's Kazan shop waits for its first register, so its code is valid
+            page.get_by_role("link", name="Магазин в Казани").click()
+            page.locator("#activation-code .code-box").wait_for()
+            shoot(page, "point")
+
+            page.goto("/points")
+            page.get_by_role("link", name="Магазин на Тверской").click()
+            page.locator("nav.tabs a[href$='/devices']").click()
+            page.wait_for_url("**/devices")
+            shoot(page, "devices")
+
+            for name in ("cashiers", "products", "team"):
+                page.goto(f"/{name}")
+                shoot(page, name)
+        finally:
+            context.close()
+            browser.close()
+
+
+def main() -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("screenshots: Debian's chromium is needed: apt-get install chromium")
+    with tempfile.TemporaryDirectory(prefix="openkassa-screenshots-") as tmp:
+        base_url, stop = serve(Path(tmp))
+        try:
+            print(f"Screenshots of {base_url}:")
+            take_screenshots(base_url, chromium)
+        finally:
+            stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
