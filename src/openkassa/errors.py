@@ -153,8 +153,9 @@ def validate(model: type[M], data: dict) -> M:
     """
     prepared = dict(data)
     for name, field in model.model_fields.items():
-        if get_origin(field.annotation) is list and isinstance(prepared.get(name), str):
-            prepared[name] = [prepared[name]] if prepared[name] else []
+        # A form sends nothing for a group of unticked boxes, and one value for one ticked box.
+        if get_origin(field.annotation) is list and isinstance(prepared.get(name, ""), str):
+            prepared[name] = [prepared[name]] if prepared.get(name) else []
     try:
         return model.model_validate(prepared)
     except ValidationError as exc:

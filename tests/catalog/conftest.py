@@ -5,19 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from argon2 import PasswordHasher
 
-from openkassa import passwords
 from openkassa.accounts.service import actor_for_password
 from openkassa.catalog.service import add_product
 
 PASSWORD = "correct horse 1"  # the password support.create_owner gives
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Argon2 with its smallest cost: still a real argon2id hash, but each sign-in takes a millisecond."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

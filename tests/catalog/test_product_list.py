@@ -3,11 +3,9 @@ and empty states that say what to do."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from support import sign_in
-
 
 
 @pytest.fixture

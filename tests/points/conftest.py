@@ -8,10 +8,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import update
 
-from openkassa import passwords
 from openkassa.accounts.service import actor_for_password
 from openkassa.catalog.service import add_product
 from openkassa.db import utcnow
@@ -19,6 +17,7 @@ from openkassa.points.models import ActivationCode
 from support import create_owner, sign_in
 
 PASSWORD = "correct horse 1"  # the password support.create_owner gives
+
 
 class Api:
     """A signed-in browser calling the JSON API as our pages' scripts do (CSRF token in a header)."""
@@ -66,12 +65,6 @@ class Register:
         return self.client.get("/api/device/v1/me", headers={"Authorization": f"Bearer {token or self.token}"})
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Argon2 with its smallest cost: still a real argon2id hash, but each sign-in takes a millisecond."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
 def point_json(**overrides) -> dict:
     """A complete, valid point as the JSON API takes it."""
     data = {
@@ -87,6 +80,7 @@ def point_json(**overrides) -> dict:
 
 @pytest.fixture(name="point_json")
 def point_json_fixture():
+    """Build a valid point's JSON with some fields overridden."""
     return point_json
 
 
@@ -116,6 +110,7 @@ def new_point(api):
 
 @pytest.fixture
 def point(new_point) -> dict:
+    """A point of the owner with the defaults of `point_json`."""
     return new_point()
 
 
@@ -127,6 +122,7 @@ def register(new_browser) -> Register:
 
 @pytest.fixture
 def new_register(new_browser):
+    """A factory of further registers (each its own client)."""
     return lambda: Register(new_browser())
 
 
@@ -164,6 +160,7 @@ def expire_codes(db):
 
     return expire
 
+
 CODE_ON_PAGE = re.compile(r'data-code="([A-Z0-9]+)"[^>]*>([A-Z0-9]{4}-[A-Z0-9]{4})<')
 
 
@@ -188,11 +185,13 @@ def field_error(html: str, name: str) -> str | None:
 
 @pytest.fixture
 def page_code():
+    """Read the activation code off a page (None when none is shown)."""
     return code_on_page
 
 
 @pytest.fixture
 def error_on():
+    """Read a field's message off a re-rendered form."""
     return field_error
 
 

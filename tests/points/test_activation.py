@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from openkassa.points.models import Device
+from support import Browser
 
 LOOK_ALIKES = set("0O1IL2Z5S8B")
 
@@ -53,6 +54,8 @@ def test_register_activates_with_the_code_and_then_knows_its_point(owner, point,
     # and the register shows on the point's registers tab with its name and app version
     page = owner.get(f"/points/{point['id']}/devices").text
     assert "Касса у входа" in page and "2.0.1" in page and "SN-42" in page
+    # and the list of points counts it
+    assert f'<a href="/points/{point["id"]}/devices">1</a>' in owner.get("/points").text
     # and the used code is no longer offered on the page
     assert page_code(owner.get(f"/points/{point['id']}").text) is None
     assert "No valid code" in owner.get(f"/points/{point['id']}").text
@@ -234,8 +237,6 @@ def test_guesses_from_one_address_do_not_block_another(app, point, register, fre
     for attempt in range(10):
         register.activate(f"WRONG{attempt:03d}")
     # when a register at another address activates with a right code
-    from support import Browser
-
     with Browser(app, client=("10.0.0.77", 50000)) as elsewhere:
         response = elsewhere.post("/api/device/v1/activate", json={
             "code": fresh_code(point["id"]), "device": {"name": "Касса 2"},

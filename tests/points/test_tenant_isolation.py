@@ -74,66 +74,83 @@ def _cashier_json(world: World) -> dict:
     return {"name": "Захвачено", "pin": "1111", "point_ids": [world.point["id"]]}
 
 
-# (how, method, url template, body maker): HTML pages and forms, then the JSON API.
-ATTEMPTS = [
-    ("html", "GET", "/points/{point}", None),
-    ("html", "POST", "/points/{point}", _point_form),
-    ("html", "GET", "/points/{point}/devices", None),
-    ("html", "POST", "/points/{point}/activation-code", None),
-    ("html", "POST", "/points/{point}/archive", lambda w: {"archived": "on"}),
-    ("html", "POST", "/points/{point}/archive", lambda w: {}),
-    ("html", "POST", "/devices/{device}/unbind", None),
-    ("html", "GET", "/cashiers/{cashier}", None),
-    ("html", "POST", "/cashiers/{cashier}", _cashier_form),
-    ("html", "POST", "/cashiers/{cashier}/archive", None),
-    ("html", "POST", "/team/{user}/role", lambda w: {"role": "accountant"}),
-    ("html", "POST", "/team/{user}/active", lambda w: {}),
-    ("html", "POST", "/team/{user}/resend", None),
-    ("html", "GET", "/products?point={point}", None),
-    ("html", "GET", "/products?point={point}&q=a", None),
-    ("json", "GET", "/api/v1/points/{point}", None),
-    ("json", "PUT", "/api/v1/points/{point}", _point_json),
-    ("json", "DELETE", "/api/v1/points/{point}", None),
-    ("json", "GET", "/api/v1/points/{point}/devices", None),
-    ("json", "POST", "/api/v1/points/{point}/activation-code", None),
-    ("json", "GET", "/api/v1/devices/{device}", None),
-    ("json", "DELETE", "/api/v1/devices/{device}", None),
-    ("json", "GET", "/api/v1/cashiers/{cashier}", None),
-    ("json", "PUT", "/api/v1/cashiers/{cashier}", _cashier_json),
-    ("json", "DELETE", "/api/v1/cashiers/{cashier}", None),
-    ("json", "GET", "/api/v1/users/{user}", None),
-    ("json", "PATCH", "/api/v1/users/{user}", lambda w: {"role": "accountant"}),
-]
+# What B tries, grouped by the object it aims at: (how, method, url template, body maker).
+ATTEMPTS = {
+    "point pages": [
+        ("html", "GET", "/points/{point}", None),
+        ("html", "POST", "/points/{point}", _point_form),
+        ("html", "GET", "/points/{point}/devices", None),
+        ("html", "POST", "/points/{point}/activation-code", None),
+        ("html", "POST", "/points/{point}/archive", lambda w: {"archived": "on"}),
+        ("html", "POST", "/points/{point}/archive", lambda w: {}),  # restore
+        ("html", "GET", "/products?point={point}", None),
+        ("html", "GET", "/products?point={point}&q=a", None),
+    ],
+    "points API": [
+        ("json", "GET", "/api/v1/points/{point}", None),
+        ("json", "PUT", "/api/v1/points/{point}", _point_json),
+        ("json", "DELETE", "/api/v1/points/{point}", None),
+        ("json", "GET", "/api/v1/points/{point}/devices", None),
+        ("json", "POST", "/api/v1/points/{point}/activation-code", None),
+    ],
+    "registers": [
+        ("html", "POST", "/devices/{device}/unbind", None),
+        ("json", "GET", "/api/v1/devices/{device}", None),
+        ("json", "DELETE", "/api/v1/devices/{device}", None),
+    ],
+    "cashiers": [
+        ("html", "GET", "/cashiers/{cashier}", None),
+        ("html", "POST", "/cashiers/{cashier}", _cashier_form),
+        ("html", "POST", "/cashiers/{cashier}/archive", None),
+        ("json", "GET", "/api/v1/cashiers/{cashier}", None),
+        ("json", "PUT", "/api/v1/cashiers/{cashier}", _cashier_json),
+        ("json", "DELETE", "/api/v1/cashiers/{cashier}", None),
+    ],
+    "team": [
+        ("html", "POST", "/team/{user}/role", lambda w: {"role": "accountant"}),
+        ("html", "POST", "/team/{user}/active", lambda w: {}),
+        ("html", "POST", "/team/{user}/resend", None),
+        ("json", "GET", "/api/v1/users/{user}", None),
+        ("json", "PATCH", "/api/v1/users/{user}", lambda w: {"role": "accountant"}),
+    ],
+}
 
 
-@pytest.mark.parametrize(
-    ("how", "method", "url", "body"),
-    [pytest.param(*attempt, id=f"{attempt[1]} {attempt[2]}" + (" (restore)" if attempt[3] and attempt[2].endswith("archive") and attempt[3](None) == {} else ""))
-     for attempt in ATTEMPTS],
-)
-def test_other_account_gets_404_on_every_url_of_the_objects(world, page_code, how, method, url, body):
-    # given account A's objects as A sees them
-    before = world.snapshot(page_code)
-    target = url.format(point=world.point["id"], device=world.device_id, cashier=world.cashier["id"],
-                        user=world.colleague["id"])
-    # when account B reads or changes one of them by its URL
+def _attempt(world: World, how: str, method: str, target: str, body):
     if how == "html":
         if method == "GET":
-            response = world.b.browser.get(target)
-        else:
-            response = world.b.browser.submit(target, body(world) if body else {})
-    else:
-        send = getattr(world.b, method.lower())
-        response = send(target, body(world)) if body else send(target)
-    # then B is told it does not exist, exactly as for a thing that never existed
-    assert response.status_code == 404, response.text
+            return world.b.browser.get(target)
+        return world.b.browser.submit(target, body(world) if body else {})
+    send = getattr(world.b, method.lower())
+    return send(target, body(world)) if body else send(target)
+
+
+def _looks_not_found(how: str, response) -> bool:
+    if response.status_code != 404:
+        return False
     if how == "json":
-        assert response.json()["error"]["code"] == "not_found"
-    else:
-        assert "Page not found" in response.text
-    for name in ("Точка Альфы", "Касса Альфы", "Кассир Альфы", "colleague@shop.ru"):
-        assert name not in response.text
-    # and A's objects are as they were, the register still works
+        return response.json()["error"]["code"] == "not_found"
+    return "Page not found" in response.text
+
+
+@pytest.mark.parametrize("group", list(ATTEMPTS))
+def test_other_account_gets_404_on_every_url_of_the_objects(world, page_code, group):
+    # given account A's objects as A sees them
+    before = world.snapshot(page_code)
+    ids = {"point": world.point["id"], "device": world.device_id, "cashier": world.cashier["id"],
+           "user": world.colleague["id"]}
+    # when account B reads or changes each of them by its URL, as a page and through the API
+    answers, leaks = {}, []
+    for how, method, url, body in ATTEMPTS[group]:
+        key = f"{method} {url}" + (" (restore)" if body and body(world) == {} else "")
+        response = _attempt(world, how, method, url.format(**ids), body)
+        answers[key] = response.status_code if _looks_not_found(how, response) else f"{response.status_code}!"
+        leaks += [(key, name) for name in ("Точка Альфы", "Касса Альфы", "Кассир Альфы", "colleague@shop.ru")
+                  if name in response.text]
+    # then every answer is the plain 404 of a thing that does not exist, telling nothing of A
+    assert answers == dict.fromkeys(answers, 404)
+    assert leaks == []
+    # and A's objects are as they were, its register still working
     assert world.snapshot(page_code) == before
     assert world.register.me().status_code == 200
 
@@ -178,7 +195,8 @@ def test_unknown_ids_look_the_same_as_foreign_ones(world):
         world.b.get("/api/v1/points/01900000-0000-7000-8000-000000000000"),
         world.b.browser.get("/points/01900000-0000-7000-8000-000000000000"),
         world.b.browser.get("/points/not-an-id"),
+        world.b.get("/api/v1/points/not-an-id"),
     ]
     # then the answers are the same 404 as for A's objects
-    assert [r.status_code for r in answers] == [404, 404, 404]
+    assert [r.status_code for r in answers] == [404, 404, 404, 404]
     assert answers[0].json() == world.b.get(f"/api/v1/points/{world.point['id']}").json()
