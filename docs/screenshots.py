@@ -55,8 +55,7 @@ def serve(data_dir: Path):
     settings = get_settings()
     migrate(settings.sqlalchemy_url)
     db = Database(settings.sqlalchemy_url)
-    with db.transaction() as session:
-        demo.create(session, email=EMAIL, password=PASSWORD)
+    demo.create(db, email=EMAIL, password=PASSWORD)
 
     server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

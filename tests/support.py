@@ -57,6 +57,7 @@ def create_owner(db: Database, *, email: str, password: str = "correct horse 1",
         user = accounts.sign_up(
             session,
             data=SignUpIn(company_name=company, name="Owner", phone="+79001234567", email=email, password=password),
+            ip=f"test-{email}",
         )
         user.email_confirmed_at = utcnow()
         session.get_one(Account, user.account_id).plan = plan

@@ -134,10 +134,13 @@ def test_sign_up_confirm_add_a_point_and_sign_in_again(page, live_server):
     link = newest_mail_link(settings.outbox_dir)
     assert link.startswith(settings.base_url + "/confirm/")
     page.goto(link)
+    page.get_by_role("button", name="Confirm the e-mail").click()
 
-    # then she is signed in and sees the empty list of points
-    expect(page).to_have_url(re.compile(r"/points$"))
+    # then she is asked to sign in, and her password opens the empty list of points
     expect(page.get_by_text("Your e-mail is confirmed.")).to_be_visible()
+    field(page, "Password").fill("long enough pw")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/points$"))
     expect(page.get_by_text("Add your first shop")).to_be_visible()
 
     # when she adds her first point with the default settings

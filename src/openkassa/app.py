@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,7 +27,7 @@ from openkassa.points import device_api
 from openkassa.points import views as points_views
 from openkassa.web import flash
 from openkassa.web.security import CSRF_COOKIE, csrf_token_for, language_for
-from openkassa.web.templating import STATIC_DIR, render
+from openkassa.web.templating import STATIC_DIR, is_htmx, render
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,10 @@ def _error_response(request: Request, error: DomainError, headers: dict[str, str
         return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
     if isinstance(error, Unauthorized):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        login = f"/login?next={quote(target)}"
+        if is_htmx(request):  # a fragment request must move the whole page, not swap the form in
+            return Response(status_code=401, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
     return render(request, "error.html", status_code=error.status, error=error)
 
 
@@ -80,7 +83,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         token, is_new = csrf_token_for(request)
         request.state.csrf_token = token
         response = await call_next(request)
-        if is_new:
+        rotated = any(k == b"set-cookie" and v.startswith(CSRF_COOKIE.encode() + b"=") for k, v in response.raw_headers)
+        if is_new and not rotated:
             response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure)
         flash.store(request, response)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -52,12 +52,14 @@ def _demo(args: argparse.Namespace) -> None:
     db = Database(settings.sqlalchemy_url)
     try:
         with db.transaction() as session:
-            if args.if_empty and not demo.database_is_empty(session):
-                print("The database already has accounts; no demo data added.")
-                if demo.account_exists(session, email=args.email):
-                    print(f"Demo login: {args.email} / {args.password} (unless you changed it)")
-                return
-            demo.create(session, email=args.email, password=args.password)
+            empty = demo.database_is_empty(session)
+            known = demo.account_exists(session, email=args.email)
+        if args.if_empty and not empty:
+            print("The database already has accounts; no demo data added.")
+            if known:
+                print(f"Demo login: {args.email} / {args.password} (unless you changed it)")
+            return
+        demo.create(db, email=args.email, password=args.password)
     finally:
         db.dispose()
     print(f"Demo account ready. Sign in at {settings.base_url}/login")

@@ -10,6 +10,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -21,8 +22,7 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     data_dir: Path = Path("var")
     database_url: str = ""
-    base_url: str = "http://127.0.0.1:8000"
-    default_locale: Literal["ru", "en"] = "ru"
+    base_url: str = DEFAULT_BASE_URL
 
     smtp_host: str = ""
     smtp_port: int = 25
@@ -43,6 +43,8 @@ class Settings(BaseSettings):
                 "OPENKASSA_SECRET_KEY must be set to a random string of at least 32 "
                 "characters in production"
             )
+        if self.env == "production" and self.base_url == DEFAULT_BASE_URL:
+            raise ValueError("OPENKASSA_BASE_URL must be set in production: links in e-mails lead there")
         return self
 
     @property

@@ -51,6 +51,9 @@ class IdMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
 
 
+IMMEDIATE = "sqlite_begin_immediate"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -74,6 +77,17 @@ def make_engine(url: str) -> Engine:
             cursor.close()
             # SQLite's own lower() folds only ASCII; ILIKE searches must find «ХЛЕБ» by «хлеб».
             dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+            # The driver would start transactions only at the first write, so a read-check-write
+            # would run unprotected; we issue BEGIN ourselves (see _sqlite_begin).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # Deferred by default: a request takes the write lock at its first write (rate-limit
+            # attempts commit on a second connection before that). A transaction that starts by
+            # writing asks for IMMEDIATE, so it queues on the busy timeout instead of failing.
+            immediate = connection.get_execution_options().get(IMMEDIATE, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -88,9 +102,15 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session that commits when the block ends and rolls back on an error."""
+    def transaction(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A session that commits when the block ends and rolls back on an error.
+
+        `immediate=True` for a short transaction that writes first (claiming a job): on SQLite
+        it takes the write lock at BEGIN. PostgreSQL ignores it.
+        """
         with self.sessions() as session, session.begin():
+            if immediate:
+                session.connection(execution_options={IMMEDIATE: True})
             yield session
 
     def dispose(self) -> None:

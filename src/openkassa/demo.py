@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -10,7 +12,7 @@ from openkassa.accounts.models import Account, User
 from openkassa.accounts.plans import Plan
 from openkassa.accounts.schemas import SignUpIn
 from openkassa.catalog import service as catalog
-from openkassa.db import utcnow
+from openkassa.db import Database, utcnow
 from openkassa.points import service as points
 from openkassa.points.schemas import ActivateIn, CashierIn, CatalogChoice, DeviceInfo, NewPointIn, TaxSystem
 
@@ -36,17 +38,38 @@ def account_exists(session: Session, *, email: str) -> bool:
     return session.scalar(select(exists().where(User.email == email.lower()))) or False
 
 
-def create(session: Session, *, email: str, password: str) -> None:
-    """Sign up a confirmed owner on the Extended plan and fill the account."""
+def create(db: Database, *, email: str, password: str) -> None:
+    """Sign up a confirmed owner on the Extended plan, fill the account, bind three registers.
+
+    Registers are bound as real ones are: each in its own transaction after the account exists.
+    """
+    with db.transaction() as session:
+        owner_id, register_points = _fill_account(session, email=email, password=password)
+    for number, point_id in enumerate(register_points, start=1):
+        with db.transaction() as session:
+            actor = accounts.actor_of(session, user_id=owner_id)
+            code = points.new_activation_code(session, actor, point_id=point_id).code
+        with db.transaction() as session:
+            points.activate_device(
+                session,
+                data=ActivateIn(code=code, device=DeviceInfo(name=f"Касса {number}", app_version="0.1.0",
+                                                             serial=f"DEMO-{number:04d}")),
+                ip="demo",
+            )
+
+
+def _fill_account(session: Session, *, email: str, password: str) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """The account, its points, products and cashiers; returns the owner and where registers go."""
     owner = accounts.sign_up(
         session,
         data=SignUpIn(company_name="ООО «Ромашка»", name="Анна Петрова", phone="+7 900 123-45-67",
                       email=email, password=password),
+        ip="demo",
     )
     owner.email_confirmed_at = utcnow()
     session.get_one(Account, owner.account_id).plan = Plan.EXTENDED
     session.flush()
-    actor = accounts.actor_for_password(session, email=email, password=password, ip="demo")
+    actor = accounts.actor_of(session, user_id=owner.id)
 
     def point(name: str, address: str, tz: str, catalog_choice=CatalogChoice.NEW, source=None):
         return points.create_point(
@@ -69,17 +92,10 @@ def create(session: Session, *, email: str, password: str) -> None:
     kazan = point("Магазин в Казани", "Казань, ул. Баумана, д. 15", "Europe/Moscow",
                   CatalogChoice.COPY, center.id)
 
-    for number, shop in enumerate((center, center, kiosk), start=1):
-        code = points.new_activation_code(session, actor, point_id=shop.id)
-        points.activate_device(
-            session,
-            data=ActivateIn(code=code.code, device=DeviceInfo(name=f"Касса {number}", app_version="0.1.0",
-                                                              serial=f"DEMO-{number:04d}")),
-            ip="demo",
-        )
-    points.new_activation_code(session, actor, point_id=kazan.id)
 
     points.create_cashier(session, actor, data=CashierIn(
         name="Иванова Мария", pin="1111", point_ids=[center.id, kiosk.id],
         can_return=True, can_discount=True, can_cash_drawer=True))
     points.create_cashier(session, actor, data=CashierIn(name="Сидоров Пётр", pin="2222", point_ids=[kazan.id]))
+    # Two registers in the central shop, one in the kiosk, none yet in Kazan (its code waits).
+    return owner.id, [center.id, center.id, kiosk.id]

@@ -132,9 +132,9 @@ def message_for(error: dict) -> str:
         return _("Choose at least one.")
     if kind in ("uuid_parsing", "uuid_type"):
         return _("Not found.")
-    # Our own validators raise ValueError with a message already translated.
-    message = str(error.get("msg", ""))
-    return message.removeprefix("Value error, ")
+    if kind == "value_error":  # our own validators raise ValueError with a translated message
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    return _("Wrong value.")
 
 
 def invalid_from(error: ValidationError) -> Invalid:

@@ -112,7 +112,8 @@ def test_send_again_mails_a_new_link_and_the_old_one_stops_working(browser, mail
     assert new_link != old_link
     # and the old link no longer works, while the new one does
     assert browser.get(old_link).status_code == 404
-    assert browser.get(new_link).status_code == 303
+    assert browser.get(new_link).status_code == 200
+    assert browser.submit(new_link).status_code == 303
 
 
 def test_send_again_says_the_same_for_an_unknown_address_and_mails_nothing(browser, mailbox):
@@ -124,21 +125,33 @@ def test_send_again_says_the_same_for_an_unknown_address_and_mails_nothing(brows
     assert mailbox.messages() == []
 
 
-def test_the_link_confirms_and_signs_in(browser, mailbox):
+def test_opening_the_link_only_asks_to_confirm(browser, mailbox):
     # given a visitor who signed up
     browser.submit("/signup", SIGN_UP)
-    # when they open the link from the mail
-    response = browser.get(mailbox.last_link("maria@romashka.ru"))
-    # then they land on their points, signed in and welcomed
-    assert response.status_code == 303
-    assert response.headers["location"] == "/points"
-    page = browser.get("/points")
+    link = mailbox.last_link("maria@romashka.ru")
+    # when the link is opened (by the person, or by a mail scanner that follows links)
+    page = browser.get(link)
+    # then it shows a button and spends nothing: the link still works afterwards
     assert page.status_code == 200
-    assert "Your e-mail is confirmed. Welcome to OpenKassa!" in page.text
-    assert "maria@romashka.ru" in page.text
-    # and from now on they can sign in with their password in another browser
+    assert "Confirm the e-mail" in page.text
+    assert browser.get(link).status_code == 200
+
+
+def test_the_button_confirms_and_the_person_signs_in(browser, mailbox):
+    # given a visitor who signed up and opened the link
+    browser.submit("/signup", SIGN_UP)
+    link = mailbox.last_link("maria@romashka.ru")
+    # when they press the button
+    response = browser.submit(link)
+    # then they are asked to sign in, with their address filled in and a word of welcome
+    assert response.status_code == 303
+    page = browser.get(response.headers["location"])
+    assert "Your e-mail is confirmed. Sign in with your password." in page.text
+    assert 'value="maria@romashka.ru"' in page.text
+    # and the password now opens their points
     response = browser.submit("/login", {"email": "maria@romashka.ru", "password": SIGN_UP["password"]})
     assert response.status_code == 303
+    assert "maria@romashka.ru" in browser.get("/points").text
 
 
 def test_a_used_link_shows_a_clear_not_found_page(new_browser, mailbox):
@@ -146,7 +159,7 @@ def test_a_used_link_shows_a_clear_not_found_page(new_browser, mailbox):
     browser = new_browser()
     browser.submit("/signup", SIGN_UP)
     link = mailbox.last_link("maria@romashka.ru")
-    browser.get(link)
+    browser.submit(link)
     # when the same link is opened again (a forwarded mail, a second click)
     response = new_browser().get(link)
     # then it says the link is no longer valid, and signs nobody in
@@ -180,8 +193,9 @@ def test_markup_typed_into_the_form_is_shown_as_text(browser, mailbox):
     # given a visitor who types markup as their company and name
     script = "<script>alert(1)</script>"
     browser.submit("/signup", {**SIGN_UP, "company_name": script, "name": script})
-    # when they confirm and open their back office
-    browser.get(mailbox.last_link("maria@romashka.ru"))
+    # when they confirm, sign in and open their back office
+    browser.submit(mailbox.last_link("maria@romashka.ru"))
+    browser.submit("/login", {"email": "maria@romashka.ru", "password": SIGN_UP["password"]})
     page = browser.get("/points")
     # then it is shown as text, never run
     assert script not in page.text

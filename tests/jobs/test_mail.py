@@ -108,10 +108,12 @@ def test_confirmation_mail_arrives_over_smtp_and_its_link_confirms(browser, db, 
     [job] = email_jobs(db)
     assert (job.status, job.attempts) == ("done", 1)
 
-    # when she opens the link
-    response = browser.get(LINK.search(body).group(1))
+    # when she opens the link and confirms
+    path = LINK.search(body).group(1)
+    assert browser.get(path).status_code == 200
+    response = browser.submit(path)
 
-    # then her address is confirmed and she is signed in
+    # then her address is confirmed and she is asked to sign in
     assert response.status_code == 303
     page = browser.get(response.headers["location"])
     assert page.status_code == 200

@@ -15,7 +15,7 @@ from openkassa.accounts.service import Actor
 from openkassa.errors import Forbidden, Unauthorized
 from openkassa.i18n import _
 from openkassa.web.deps import ClientIp, DbSession
-from openkassa.web.security import csrf_header_is_valid
+from openkassa.web.security import SAFE_METHODS, csrf_header_is_valid, is_cross_site
 
 SESSION_COOKIE = "ok_session"
 
@@ -71,6 +71,10 @@ def _api_actor(
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Actor:
     if credentials is not None:
+        # A browser that remembers Basic credentials would attach them to a forged cross-site
+        # request too; programs send no such headers.
+        if request.method not in SAFE_METHODS and is_cross_site(request):
+            raise Forbidden(_("Cross-site requests cannot change data."))
         actor = service.actor_for_password(db, email=credentials.username, password=credentials.password, ip=ip)
         return _remember(request, actor)
     token = request.cookies.get(SESSION_COOKIE)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openkassa.db import Base, IdMixin, utcnow
 
@@ -39,6 +39,8 @@ class User(IdMixin, Base):
     email_confirmed_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship()
 
 
 class UserToken(IdMixin, Base):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from openkassa.accounts.roles import Role
 from openkassa.i18n import _
+from openkassa.inputs import Strict, single_line
 from openkassa.ids import normalize_phone
 
 
@@ -24,19 +25,14 @@ def _password(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Email = Annotated[EmailStr, AfterValidator(str.lower), Field(max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), AfterValidator(_phone)]
 Password = Annotated[str, Field(min_length=8, max_length=128), AfterValidator(_password)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class SignUpIn(Strict):
-    company_name: Annotated[Text, Field(max_length=200)]
-    name: Annotated[Text, Field(max_length=120)]
+    company_name: single_line(200)
+    name: single_line(120)
     phone: Phone
     email: Email
     password: Password
@@ -61,7 +57,7 @@ class InviteIn(Strict):
 
 
 class AcceptInviteIn(Strict):
-    name: Annotated[Text, Field(max_length=120)]
+    name: single_line(120)
     phone: Phone
     password: Password
 

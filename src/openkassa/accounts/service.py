@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openkassa import ratelimit
@@ -33,6 +34,9 @@ SIGN_IN_LIMIT_PER_EMAIL = 10
 SIGN_IN_LIMIT_PER_IP = 50
 MAIL_WINDOW = timedelta(hours=1)
 MAIL_LIMIT = 5
+MAIL_LIMIT_PER_IP = 20
+SIGN_UPS_PER_IP = 10
+SIGN_UP_WINDOW = timedelta(hours=1)
 SIGN_UP_PLAN = Plan.START
 
 
@@ -79,6 +83,12 @@ def require_feature(actor: Actor, feature: Feature, *, in_use: int = 0) -> None:
     raise PlanLimit(message.format(plan=actor.plan.label, feature=feature.label.lower(), n=limit))
 
 
+def lock_account(session: Session, account_id: uuid.UUID) -> None:
+    """Hold the account row until commit, so that counting against a plan limit and adding
+    the new row happen as one step (two requests at once cannot both take the last place)."""
+    session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+
+
 def next_revision(session: Session, account_id: uuid.UUID) -> int:
     """Take the account's next revision number (rows stamped with it sync to registers)."""
     return session.execute(
@@ -104,14 +114,27 @@ def _issue_token(session: Session, user: User, purpose: str, ttl: timedelta) -> 
     return secret
 
 
+def _usable(secret: str, purpose: str):
+    """The condition of a link that still works."""
+    return (
+        (UserToken.token_hash == secret_hash(secret))
+        & (UserToken.purpose == purpose)
+        & UserToken.used_at.is_(None)
+        & (UserToken.expires_at > utcnow())
+    )
+
+
 def _use_token(session: Session, secret: str, purpose: str) -> User:
-    token = session.scalars(
-        select(UserToken).where(UserToken.token_hash == secret_hash(secret), UserToken.purpose == purpose)
-    ).first()
-    if token is None or token.used_at is not None or token.expires_at < utcnow():
+    """Spend a link: one UPDATE, so two clicks at the same moment cannot both use it."""
+    user_id = session.execute(
+        update(UserToken)
+        .where(_usable(secret, purpose))
+        .values(used_at=utcnow())
+        .returning(UserToken.user_id)
+    ).scalar_one_or_none()
+    if user_id is None:
         raise NotFound(_("This link has expired or was already used. Ask for a new one."))
-    token.used_at = utcnow()
-    return session.get_one(User, token.user_id)
+    return session.get_one(User, user_id)
 
 
 def _link(path: str) -> str:
@@ -147,14 +170,13 @@ def _ensure_email_free(session: Session, email: str) -> None:
         )
 
 
-def sign_up(session: Session, *, data: SignUpIn) -> User:
+def sign_up(session: Session, *, data: SignUpIn, ip: str) -> User:
     """Create an account with its owner, unconfirmed; mail the confirmation link."""
+    ratelimit.attempt(session, f"signup-ip:{ratelimit.network(ip)}", limit=SIGN_UPS_PER_IP, window=SIGN_UP_WINDOW)
     _ensure_email_free(session, data.email)
     account = Account(company_name=data.company_name, plan=SIGN_UP_PLAN)
-    session.add(account)
-    session.flush()
     user = User(
-        account_id=account.id,
+        account=account,
         email=data.email,
         name=data.name,
         phone=data.phone,
@@ -162,10 +184,25 @@ def sign_up(session: Session, *, data: SignUpIn) -> User:
         role=Role.OWNER,
         language=current_language(),
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # two sign-ups with one address at the same moment
+            session.add_all([account, user])
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            _("This e-mail is already registered."),
+            fields={"email": _("This e-mail is already registered. Sign in or reset the password.")},
+        ) from None
     _send_confirmation(session, user)
     return user
+
+
+def check_confirmation_link(session: Session, *, token: str) -> None:
+    """Raise NotFound when a confirmation link no longer works (checked before showing its page).
+
+    Opening the link only shows a button: mail scanners that follow links must not spend it.
+    """
+    _valid_token(session, token, "confirm")
 
 
 def confirm_email(session: Session, *, token: str) -> User:
@@ -174,11 +211,15 @@ def confirm_email(session: Session, *, token: str) -> User:
     return user
 
 
+def _throttle_mail(session: Session, *, email: str, ip: str) -> None:
+    """Mails we send on a stranger's request: a few per address, and a few more per network."""
+    ratelimit.attempt(session, f"mail:{email.lower()}", limit=MAIL_LIMIT, window=MAIL_WINDOW)
+    ratelimit.attempt(session, f"mail-ip:{ratelimit.network(ip)}", limit=MAIL_LIMIT_PER_IP, window=MAIL_WINDOW)
+
+
 def resend_confirmation(session: Session, *, email: str, ip: str) -> None:
     """Send a fresh confirmation link. Says nothing of whether the address is registered."""
-    key = f"mail:{email.lower()}"
-    ratelimit.ensure_allowed(session, key, limit=MAIL_LIMIT, window=MAIL_WINDOW)
-    ratelimit.record_failure(session, key)  # every mail counts towards the limit
+    _throttle_mail(session, email=email, ip=ip)
     user = session.scalars(select(User).where(User.email == email.lower())).first()
     if user and user.is_active and user.email_confirmed_at is None and user.password_hash:
         _send_confirmation(session, user)
@@ -190,17 +231,19 @@ def resend_confirmation(session: Session, *, email: str, ip: str) -> None:
 def authenticate(session: Session, *, email: str, password: str, ip: str) -> User:
     """Check an e-mail and password; refuse unconfirmed and deactivated users."""
     email = email.strip().lower()
-    email_key, ip_key = f"signin:{email}", f"signin-ip:{ip}"
-    ratelimit.ensure_allowed(session, email_key, limit=SIGN_IN_LIMIT_PER_EMAIL, window=SIGN_IN_WINDOW)
-    ratelimit.ensure_allowed(session, ip_key, limit=SIGN_IN_LIMIT_PER_IP, window=SIGN_IN_WINDOW)
+    email_key = f"signin:{email}"
+    ratelimit.attempt(session, email_key, limit=SIGN_IN_LIMIT_PER_EMAIL, window=SIGN_IN_WINDOW)
+    from_network = ratelimit.attempt(
+        session, f"signin-ip:{ratelimit.network(ip)}", limit=SIGN_IN_LIMIT_PER_IP, window=SIGN_IN_WINDOW
+    )
     user = session.scalars(select(User).where(User.email == email)).first()
     if not verify_password(user.password_hash if user else "", password) or not user.is_active:
-        ratelimit.record_failure(session, email_key)
-        ratelimit.record_failure(session, ip_key)
         raise Unauthorized(_("Wrong e-mail or password."))
     if user.email_confirmed_at is None:
         raise EmailNotConfirmed()
+    # Only failures count: a right password clears the address and takes back the network's attempt.
     ratelimit.clear(session, email_key)
+    ratelimit.forgive(session, from_network)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -248,6 +291,12 @@ def actor_for_session(session: Session, *, token: str) -> Actor | None:
     return _actor(row.User, row.Account)
 
 
+def actor_of(session: Session, *, user_id: uuid.UUID) -> Actor:
+    """The actor of a known user (for the shell: demo data, imports)."""
+    user = session.get_one(User, user_id)
+    return _actor(user, session.get_one(Account, user.account_id))
+
+
 def actor_for_password(session: Session, *, email: str, password: str, ip: str) -> Actor:
     """The user behind HTTP Basic credentials (e-mail and password)."""
     user = authenticate(session, email=email, password=password, ip=ip)
@@ -259,9 +308,7 @@ def actor_for_password(session: Session, *, email: str, password: str, ip: str) 
 
 def request_password_reset(session: Session, *, email: str, ip: str) -> None:
     """Mail a reset link. Says nothing of whether the address is registered."""
-    key = f"mail:{email.lower()}"
-    ratelimit.ensure_allowed(session, key, limit=MAIL_LIMIT, window=MAIL_WINDOW)
-    ratelimit.record_failure(session, key)
+    _throttle_mail(session, email=email, ip=ip)
     user = session.scalars(select(User).where(User.email == email.lower())).first()
     if user is None or not user.is_active:
         return
@@ -278,14 +325,7 @@ def request_password_reset(session: Session, *, email: str, ip: str) -> None:
 
 def _valid_token(session: Session, secret: str, purpose: str) -> UserToken:
     """The unused, unexpired link of this purpose (checked before showing its form), else NotFound."""
-    token = session.scalars(
-        select(UserToken).where(
-            UserToken.token_hash == secret_hash(secret),
-            UserToken.purpose == purpose,
-            UserToken.used_at.is_(None),
-            UserToken.expires_at > utcnow(),
-        )
-    ).first()
+    token = session.scalars(select(UserToken).where(_usable(secret, purpose))).first()
     if token is None:
         raise NotFound(_("This link has expired or was already used. Ask for a new one."))
     return token
@@ -349,6 +389,7 @@ def _active_users(session: Session, account_id: uuid.UUID) -> int:
 def invite(session: Session, actor: Actor, *, data: InviteIn) -> User:
     """Add a colleague with a role; they get a link to choose their password."""
     require(actor, Permission.MANAGE_USERS)
+    lock_account(session, actor.account_id)
     require_feature(actor, Feature.USERS, in_use=_active_users(session, actor.account_id))
     _ensure_email_free(session, data.email)
     user = User(
@@ -409,6 +450,7 @@ def set_active(session: Session, actor: Actor, *, user_id: uuid.UUID, active: bo
     user = get_user(session, actor, user_id)
     if active and not user.is_active:
         # Bringing someone back takes a place on the plan, as an invitation does.
+        lock_account(session, actor.account_id)
         require_feature(actor, Feature.USERS, in_use=_active_users(session, actor.account_id))
     if not active:
         if user.id == actor.user_id:

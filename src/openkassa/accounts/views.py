@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -18,7 +18,7 @@ from openkassa.errors import Conflict, Invalid, PlanLimit, TooManyRequests, Unau
 from openkassa.i18n import LANGUAGES, _
 from openkassa.web import flash
 from openkassa.web.deps import ClientIp, DbSession, FormData, require_csrf
-from openkassa.web.security import LANGUAGE_COOKIE
+from openkassa.web.security import LANGUAGE_COOKIE, rotate_csrf_cookie
 from openkassa.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
@@ -39,7 +39,12 @@ def _safe_next(target: str | None) -> str:
 
 
 def _signed_in(request: Request, user: User, db, target: str = "/") -> RedirectResponse:
+    """Start a fresh session (ending the browser's previous one) with a fresh CSRF token."""
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        service.end_session(db, token=previous)
     response = _see_other(_safe_next(target))
+    rotate_csrf_cookie(response, secure=request.app.state.settings.cookie_secure)
     response.set_cookie(
         SESSION_COOKIE,
         service.start_session(db, user=user),
@@ -63,19 +68,24 @@ def signup_form(request: Request):
 
 
 @router.post("/signup")
-def signup(request: Request, db: DbSession, form: FormData):
+def signup(request: Request, db: DbSession, ip: ClientIp, form: FormData):
     try:
-        user = service.sign_up(db, data=validate(SignUpIn, form))
+        user = service.sign_up(db, data=validate(SignUpIn, form), ip=ip)
     except Invalid as error:
         return render(request, "accounts/signup.html", status_code=422, form=form, errors=error.fields)
-    except Conflict as error:
-        return render(request, "accounts/signup.html", status_code=409, form=form, errors=error.fields)
+    except (Conflict, TooManyRequests) as error:
+        return render(
+            request, "accounts/signup.html", status_code=error.status, form=form,
+            errors=error.fields or {"__all__": error.message},
+        )
     return render(request, "accounts/check_mail.html", email=user.email)
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/"):
-    return render(request, "accounts/login.html", form={"next": next}, errors={}, unconfirmed=False)
+def login_form(request: Request, next: str = "/", email: str = ""):
+    return render(
+        request, "accounts/login.html", form={"next": next, "email": email[:254]}, errors={}, unconfirmed=False
+    )
 
 
 @router.post("/login")
@@ -105,15 +115,15 @@ def logout(request: Request, db: DbSession):
         service.end_session(db, token=token)
     response = _see_other("/login")
     response.delete_cookie(SESSION_COOKIE)
+    rotate_csrf_cookie(response, secure=request.app.state.settings.cookie_secure)
     return response
 
 
 @router.get("/confirm/{token}")
-def confirm(request: Request, db: DbSession, token: str):
-    """The link from the confirmation mail: confirms the address and signs the user in."""
-    user = service.confirm_email(db, token=token)
-    flash.add(request, _("Your e-mail is confirmed. Welcome to OpenKassa!"))
-    return _signed_in(request, user, db, "/points")
+def confirm_page(request: Request, db: DbSession, token: str):
+    """The link from the confirmation mail: a page with one button (scanners only GET links)."""
+    service.check_confirmation_link(db, token=token)
+    return render(request, "accounts/confirm.html", token=token)
 
 
 @router.post("/confirm/resend")
@@ -124,6 +134,14 @@ def resend_confirmation(request: Request, db: DbSession, ip: ClientIp, form: For
         return render(request, "accounts/login.html", status_code=422, form=form, errors=error.fields, unconfirmed=True)
     service.resend_confirmation(db, email=data.email, ip=ip)
     return render(request, "accounts/check_mail.html", email=data.email)
+
+
+@router.post("/confirm/{token}")
+def confirm(request: Request, db: DbSession, token: str):
+    """Confirm the address; the person then signs in with their password."""
+    user = service.confirm_email(db, token=token)
+    flash.add(request, _("Your e-mail is confirmed. Sign in with your password."))
+    return _see_other(f"/login?email={quote(user.email)}")
 
 
 @router.get("/password/forgot")
@@ -202,6 +220,7 @@ def _team_page(request: Request, db, actor, *, form=None, errors=None, status_co
     return render(
         request, "accounts/team.html", status_code=status_code, section="team",
         users=service.list_users(db, actor), roles=list(Role), role_options=[(r.value, r.label) for r in Role],
+        role_labels={r.value: r.label for r in Role},
         form=form or {"role": Role.MANAGER}, errors=errors or {},
     )
 

@@ -61,7 +61,7 @@ def _claim(db: Database) -> OutboxJob | None:
     )
     if db.engine.dialect.name == "postgresql":
         oldest_due = oldest_due.with_for_update(skip_locked=True)
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         return session.scalars(
             update(OutboxJob)
             .where(OutboxJob.id == oldest_due.scalar_subquery(), OutboxJob.status == "pending")
@@ -73,7 +73,7 @@ def _claim(db: Database) -> OutboxJob | None:
 
 def _finish(db: Database, job_id: uuid.UUID, error: Exception | None) -> None:
     """Record how a delivery went: done, retried after a back-off, or failed for good."""
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         job = session.get_one(OutboxJob, job_id)
         if error is None:
             job.status, job.done_at = "done", utcnow()

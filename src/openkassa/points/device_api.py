@@ -13,7 +13,7 @@ from openkassa.errors import Unauthorized
 from openkassa.points import service
 from openkassa.points.api import PointOut
 from openkassa.points.models import Device, RetailPoint
-from openkassa.points.schemas import ActivateIn
+from openkassa.points.schemas import ActivateIn, DeviceStatusIn
 from openkassa.web.deps import ClientIp, DbSession
 
 router = APIRouter(prefix="/api/device/v1", tags=["device"])
@@ -46,6 +46,14 @@ def activate(db: DbSession, ip: ClientIp, data: ActivateIn) -> ActivateOut:
     """Bind a register to a point with an activation code; answers the device token (shown once)."""
     device, point, token = service.activate_device(db, data=data, ip=ip)
     return ActivateOut(device_id=device.id, account_id=device.account_id, point=PointOut.of(point), token=token)
+
+
+@router.patch("/me")
+def report_status(db: DbSession, current: CurrentDevice, data: DeviceStatusIn) -> DeviceIdentity:
+    """The register reports its app version, fiscal drive serial and KKT registration number."""
+    device, point = current
+    service.report_device_status(db, device=device, data=data)
+    return DeviceIdentity(device_id=device.id, account_id=device.account_id, point=PointOut.of(point))
 
 
 @router.get("/me")

@@ -10,9 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -20,6 +18,7 @@ from pydantic import (
 )
 
 from openkassa.i18n import _
+from openkassa.inputs import Strict, multi_line, single_line
 from openkassa.ids import normalize_inn
 
 
@@ -94,8 +93,14 @@ def _inn(value: str) -> str:
         raise ValueError(_("The INN must have 10 or 12 digits with a correct check digit.")) from None
 
 
-def _optional_inn(value: str) -> str:
-    return _inn(value) if value else ""
+def _optional_person_inn(value: str) -> str:
+    """A cashier's INN (tag 1203) is a person's: 12 digits."""
+    if not value:
+        return ""
+    inn = _inn(value)
+    if len(inn) != 12:
+        raise ValueError(_("A person's INN has 12 digits."))
+    return inn
 
 
 def _timezone(value: str) -> str:
@@ -113,18 +118,8 @@ def _pin(value: str) -> str:
     return value
 
 
-def _no_control_chars(value: str) -> str:
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
-        raise ValueError(_("Remove the control characters."))
-    return value
-
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), AfterValidator(_no_control_chars)]
-ReceiptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=512), AfterValidator(_no_control_chars)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+Name = single_line(128)
+ReceiptText = multi_line(512)
 
 
 class PointSettings(Strict):
@@ -148,7 +143,7 @@ class PointSettings(Strict):
 
 class PointIn(PointSettings):
     name: Name
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), AfterValidator(_no_control_chars)]
+    address: single_line(256)
     inn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), AfterValidator(_inn)]
     timezone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_timezone)] = "Europe/Moscow"
     tax_systems: Annotated[list[TaxSystem], Field(min_length=1)]
@@ -190,7 +185,7 @@ class NewPointIn(PointIn):
 
 class CashierIn(Strict):
     name: Name
-    inn: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_optional_inn)] = ""
+    inn: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_optional_person_inn)] = ""
     # On edit an empty PIN keeps the old one; the service insists on a PIN for a new cashier.
     pin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_pin)] = ""
     point_ids: Annotated[list[uuid.UUID], Field(min_length=1)]
@@ -202,9 +197,17 @@ class CashierIn(Strict):
 
 
 class DeviceInfo(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-    app_version: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
-    serial: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+    name: single_line(128)
+    app_version: single_line(40, required=False) = ""
+    serial: single_line(64, required=False) = ""
+
+
+class DeviceStatusIn(Strict):
+    """What a bound register reports about itself; fields left out stay as they were."""
+
+    app_version: single_line(40, required=False) = ""
+    fn_serial: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{16})?$")] = ""
+    kkt_reg_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{16})?$")] = ""
 
 
 class ActivateIn(Strict):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from openkassa import ratelimit
 from openkassa.accounts.plans import Feature
 from openkassa.accounts.roles import Permission
-from openkassa.accounts.service import Actor, next_revision, require, require_feature
+from openkassa.accounts.service import Actor, lock_account, next_revision, require, require_feature
 from openkassa.catalog import service as catalog_service
 from openkassa.db import utcnow
 from openkassa.errors import Invalid, NotFound, Unauthorized
@@ -24,7 +24,15 @@ from openkassa.i18n import _
 from openkassa.ids import new_secret, secret_hash
 from openkassa.passwords import hash_password
 from openkassa.points.models import ActivationCode, Cashier, Device, RetailPoint
-from openkassa.points.schemas import ActivateIn, CashierIn, CatalogChoice, NewPointIn, PointIn, PointSettings
+from openkassa.points.schemas import (
+    ActivateIn,
+    CashierIn,
+    CatalogChoice,
+    DeviceStatusIn,
+    NewPointIn,
+    PointIn,
+    PointSettings,
+)
 
 # No look-alikes: without 0/O, 1/I/L, 2/Z, 5/S, 8/B. 25 symbols, 8 places: 1.5·10¹¹ codes.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -72,6 +80,7 @@ def _apply(point: RetailPoint, data: PointIn) -> None:
 def create_point(session: Session, actor: Actor, *, data: NewPointIn) -> RetailPoint:
     """Create a point with its catalog (new, shared or copied) and a first activation code."""
     require(actor, Permission.MANAGE)
+    lock_account(session, actor.account_id)
     require_feature(actor, Feature.POINTS, in_use=_active_points(session, actor.account_id))
     if data.catalog == CatalogChoice.NEW:
         catalog = catalog_service.create_catalog(session, actor, name=data.name)
@@ -113,6 +122,7 @@ def set_archived(session: Session, actor: Actor, *, point_id: uuid.UUID, archive
             .values(expires_at=utcnow())
         )
     elif not archived and point.archived_at is not None:
+        lock_account(session, actor.account_id)
         require_feature(actor, Feature.POINTS, in_use=_active_points(session, actor.account_id))
         point.archived_at = None
     point.revision = next_revision(session, actor.account_id)
@@ -184,19 +194,28 @@ def current_activation_code(session: Session, actor: Actor, *, point_id: uuid.UU
 def activate_device(session: Session, *, data: ActivateIn, ip: str) -> tuple[Device, RetailPoint, str]:
     """Bind a register to a point by its code; returns the device, its point and its token.
 
-    Failed guesses are counted per IP address; past the limit even a right code is refused.
+    Guesses are counted per network; a right code takes its attempt back, so provisioning
+    many registers from one place is not limited. Past the limit even a right code is refused.
+    Spending the code is one UPDATE, so two registers racing with one code cannot both bind.
     """
-    key = f"activate-ip:{ip}"
-    ratelimit.ensure_allowed(session, key, limit=ACTIVATION_FAILURES_PER_IP, window=ACTIVATION_WINDOW)
+    guess = ratelimit.attempt(
+        session, f"activate-ip:{ratelimit.network(ip)}", limit=ACTIVATION_FAILURES_PER_IP, window=ACTIVATION_WINDOW
+    )
     now = utcnow()
-    activation = session.scalars(
-        select(ActivationCode).where(ActivationCode.code == normalize_code(data.code)).with_for_update()
-    ).first()
-    point = session.get(RetailPoint, activation.point_id) if activation else None
-    if activation is None or activation.used_at is not None or activation.expires_at <= now or point.archived_at:
-        ratelimit.record_failure(session, key)
+    point_id = session.execute(
+        update(ActivationCode)
+        .where(
+            ActivationCode.code == normalize_code(data.code),
+            ActivationCode.used_at.is_(None),
+            ActivationCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(ActivationCode.point_id)
+    ).scalar_one_or_none()
+    point = session.get(RetailPoint, point_id) if point_id else None
+    if point is None or point.archived_at is not None:
         raise Invalid(fields={"code": _("The code is wrong, used or expired. Get a new one in the back office.")})
-    activation.used_at = now
+    ratelimit.forgive(session, guess)
     token = new_secret()
     device = Device(
         account_id=point.account_id,
@@ -220,6 +239,13 @@ def device_for_token(session: Session, *, token: str) -> tuple[Device, RetailPoi
         raise Unauthorized(_("This register is not bound to a point. Activate it with a new code."))
     device.last_seen_at = utcnow()
     return device, point
+
+
+def report_device_status(session: Session, *, device: Device, data: DeviceStatusIn) -> Device:
+    """What a register tells about itself (app version, fiscal drive, KKT registration number)."""
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(device, field, value)
+    return device
 
 
 def list_devices(session: Session, actor: Actor, *, point_id: uuid.UUID) -> list[Device]:
@@ -271,6 +297,7 @@ def list_cashiers(session: Session, actor: Actor, *, point_id: uuid.UUID | None 
         .order_by(Cashier.name)
     )
     if point_id is not None:
+        get_point(session, actor, point_id)  # another account's point is not found, not empty
         query = query.where(Cashier.points.any(RetailPoint.id == point_id))
     return list(session.scalars(query))
 

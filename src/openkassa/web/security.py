@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from fastapi import Request
+from starlette.responses import Response
 
 from openkassa.i18n import LANGUAGES, negotiate
 
@@ -22,6 +24,11 @@ def csrf_token_for(request: Request) -> tuple[str, bool]:
     if len(token) >= 32:
         return token, False
     return secrets.token_urlsafe(32), True
+
+
+def rotate_csrf_cookie(response: Response, *, secure: bool) -> None:
+    """A new token at sign-in and sign-out: a token planted or seen before cannot be replayed."""
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax", secure=secure)
 
 
 def _matches(request: Request, sent: str) -> bool:
@@ -41,6 +48,17 @@ async def csrf_is_valid(request: Request) -> bool:
     if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         return _matches(request, str((await request.form()).get(CSRF_FIELD, "")))
     return False
+
+
+def is_cross_site(request: Request) -> bool:
+    """Did a browser send this request from another site (Sec-Fetch-Site, else Origin)?"""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if not origin:
+        return False
+    return urlsplit(origin).netloc != request.headers.get("host", "")
 
 
 def language_for(request: Request) -> str:

@@ -26,14 +26,15 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts'))
     )
-    op.create_table('failed_attempts',
+    op.create_table('rate_limit_attempts',
     sa.Column('key', sa.String(length=300), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_failed_attempts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rate_limit_attempts'))
     )
-    with op.batch_alter_table('failed_attempts', schema=None) as batch_op:
-        batch_op.create_index('ix_failed_attempts_key_at', ['key', 'at'], unique=False)
+    with op.batch_alter_table('rate_limit_attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_rate_limit_attempts_key_at', ['key', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rate_limit_attempts_at'), ['at'], unique=False)
 
     op.create_table('outbox_jobs',
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -275,8 +276,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_jobs_due')
 
     op.drop_table('outbox_jobs')
-    with op.batch_alter_table('failed_attempts', schema=None) as batch_op:
-        batch_op.drop_index('ix_failed_attempts_key_at')
+    with op.batch_alter_table('rate_limit_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rate_limit_attempts_at'))
+        batch_op.drop_index('ix_rate_limit_attempts_key_at')
 
-    op.drop_table('failed_attempts')
+    op.drop_table('rate_limit_attempts')
     op.drop_table('accounts')
