@@ -30,7 +30,7 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -m 'not slow' -x -q
 
 bench: $(STAMP)
-	@for f in bench/bench_*.py; do [ -e "$$f" ] && $(BIN)/python $$f; done; true
+	@for f in bench/bench_*.py; do $(BIN)/python $$f; done
 
 screenshots: $(STAMP)
 	$(BIN)/python docs/screenshots.py
