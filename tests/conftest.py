@@ -4,12 +4,13 @@ the app, web clients that behave like a browser (cookies, CSRF), and the mail ou
 from __future__ import annotations
 
 import os
+import uuid
 import tempfile
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 _TMP = Path(tempfile.mkdtemp(prefix="openkassa-tests-"))
 TEST_DATABASE_URL = os.environ.get("OPENKASSA_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
@@ -24,7 +25,10 @@ os.environ.update(
 )
 
 from openkassa import passwords  # noqa: E402
+from openkassa.accounts.models import User  # noqa: E402
+from openkassa.accounts.service import actor_of  # noqa: E402
 from openkassa.app import create_app  # noqa: E402
+from openkassa.catalog.service import add_product  # noqa: E402
 from openkassa.config import get_settings  # noqa: E402
 from openkassa.db import Base, Database  # noqa: E402
 from openkassa.schema import load_models, migrate  # noqa: E402
@@ -93,6 +97,21 @@ def new_browser(app):
     yield make
     for client in opened:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def add_products(db):
+    """Put products (name, price in kopecks[, barcode]) into a point's catalog, as its owner would."""
+
+    def add(point: dict, *products: tuple, email: str = "owner@shop.ru") -> None:
+        with db.transaction() as session:
+            owner = session.scalars(select(User.id).where(User.email == email)).one()
+            actor = actor_of(session, user_id=owner)
+            for name, price, *barcode in products:
+                add_product(session, actor, catalog_id=uuid.UUID(point["catalog_id"]), name=name, price=price,
+                            barcode=barcode[0] if barcode else "")
+
+    return add
 
 
 @pytest.fixture

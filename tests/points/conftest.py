@@ -10,13 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from openkassa.accounts.service import actor_for_password
-from openkassa.catalog.service import add_product
 from openkassa.db import utcnow
 from openkassa.points.models import ActivationCode
 from support import create_owner, sign_in
 
-PASSWORD = "correct horse 1"  # the password support.create_owner gives
 
 
 class Api:
@@ -193,20 +190,6 @@ def page_code():
 def error_on():
     """Read a field's message off a re-rendered form."""
     return field_error
-
-
-@pytest.fixture
-def add_products(db):
-    """Put products into a point's catalog through the catalog service, as the point's owner."""
-
-    def add(point: dict, *products: tuple, email: str = "owner@shop.ru") -> None:
-        with db.transaction() as session:
-            actor = actor_for_password(session, email=email, password=PASSWORD, ip="127.0.0.1")
-            for name, price, *barcode in products:
-                add_product(session, actor, catalog_id=uuid.UUID(point["catalog_id"]), name=name, price=price,
-                            barcode=barcode[0] if barcode else "")
-
-    return add
 
 
 @pytest.fixture
