@@ -1,11 +1,8 @@
-"""Fixtures of the catalog tests: a point of the signed-in owner, and products put into its catalog."""
+"""Fixtures of the catalog tests: a point of the signed-in owner, (products come from the shared add_products fixture)."""
 
 from __future__ import annotations
 
-
 import pytest
-
-
 
 
 @pytest.fixture
