@@ -5,7 +5,7 @@ JSON errors share one shape: {"error": {"code", "message", "fields": {...}}}.
 
 from __future__ import annotations
 
-from typing import TypeVar, get_origin
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -147,16 +147,8 @@ def invalid_from(error: ValidationError) -> Invalid:
 
 
 def validate(model: type[M], data: dict) -> M:
-    """Build a pydantic model from input, turning its errors into Invalid with field messages.
-
-    Form fields that the model declares as lists are accepted as a single value too.
-    """
-    prepared = dict(data)
-    for name, field in model.model_fields.items():
-        # A form sends nothing for a group of unticked boxes, and one value for one ticked box.
-        if get_origin(field.annotation) is list and isinstance(prepared.get(name, ""), str):
-            prepared[name] = [prepared[name]] if prepared.get(name) else []
+    """Build a pydantic model from input, turning its errors into Invalid with field messages."""
     try:
-        return model.model_validate(prepared)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise invalid_from(exc) from None

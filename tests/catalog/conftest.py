@@ -1,4 +1,4 @@
-"""Fixtures of the catalog tests: a point of the signed-in owner, (products come from the shared add_products fixture)."""
+"""Fixtures of the catalog tests: a point of the signed-in owner (products come from the shared add_products fixture)."""
 
 from __future__ import annotations
 

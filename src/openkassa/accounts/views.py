@@ -14,10 +14,11 @@ from openkassa.accounts.models import User
 from openkassa.accounts.plans import Feature, Plan, allowance
 from openkassa.accounts.roles import Role
 from openkassa.accounts.schemas import AcceptInviteIn, EmailIn, InviteIn, NewPasswordIn, RoleIn, SignInIn, SignUpIn
-from openkassa.errors import Conflict, Invalid, PlanLimit, TooManyRequests, Unauthorized, validate
+from openkassa.errors import Conflict, Invalid, PlanLimit, TooManyRequests, Unauthorized
 from openkassa.i18n import LANGUAGES, _
 from openkassa.web import flash
 from openkassa.web.deps import ClientIp, DbSession, FormData, require_csrf
+from openkassa.web.forms import parse
 from openkassa.web.security import LANGUAGE_COOKIE, rotate_csrf_cookie
 from openkassa.web.templating import render
 
@@ -70,7 +71,7 @@ def signup_form(request: Request):
 @router.post("/signup")
 def signup(request: Request, db: DbSession, ip: ClientIp, form: FormData):
     try:
-        user = service.sign_up(db, data=validate(SignUpIn, form), ip=ip)
+        user = service.sign_up(db, data=parse(SignUpIn, form), ip=ip)
     except Invalid as error:
         return render(request, "accounts/signup.html", status_code=422, form=form, errors=error.fields)
     except (Conflict, TooManyRequests) as error:
@@ -91,7 +92,7 @@ def login_form(request: Request, next: str = "/", email: str = ""):
 @router.post("/login")
 def login(request: Request, db: DbSession, ip: ClientIp, form: FormData):
     try:
-        data = validate(SignInIn, {"email": form.get("email", ""), "password": form.get("password", "")})
+        data = parse(SignInIn, {"email": form.get("email", ""), "password": form.get("password", "")})
         user = service.authenticate(db, email=data.email, password=data.password, ip=ip)
     except Invalid as error:
         return render(request, "accounts/login.html", status_code=422, form=form, errors=error.fields, unconfirmed=False)
@@ -129,7 +130,7 @@ def confirm_page(request: Request, db: DbSession, token: str):
 @router.post("/confirm/resend")
 def resend_confirmation(request: Request, db: DbSession, ip: ClientIp, form: FormData):
     try:
-        data = validate(EmailIn, {"email": form.get("email", "")})
+        data = parse(EmailIn, {"email": form.get("email", "")})
     except Invalid as error:
         return render(request, "accounts/login.html", status_code=422, form=form, errors=error.fields, unconfirmed=True)
     service.resend_confirmation(db, email=data.email, ip=ip)
@@ -152,7 +153,7 @@ def forgot_form(request: Request):
 @router.post("/password/forgot")
 def forgot(request: Request, db: DbSession, ip: ClientIp, form: FormData):
     try:
-        data = validate(EmailIn, form)
+        data = parse(EmailIn, form)
     except Invalid as error:
         return render(request, "accounts/forgot.html", status_code=422, form=form, errors=error.fields, sent=False)
     service.request_password_reset(db, email=data.email, ip=ip)
@@ -168,7 +169,7 @@ def reset_form(request: Request, db: DbSession, token: str):
 @router.post("/password/reset/{token}")
 def reset(request: Request, db: DbSession, token: str, form: FormData):
     try:
-        data = validate(NewPasswordIn, form)
+        data = parse(NewPasswordIn, form)
     except Invalid as error:
         return render(request, "accounts/reset.html", status_code=422, token=token, errors=error.fields)
     user = service.reset_password(db, token=token, password=data.password)
@@ -189,7 +190,7 @@ def invite_form(request: Request, db: DbSession, token: str):
 def accept_invite(request: Request, db: DbSession, token: str, form: FormData):
     invited = service.invited_user(db, token=token)
     try:
-        user = service.accept_invite(db, token=token, data=validate(AcceptInviteIn, form))
+        user = service.accept_invite(db, token=token, data=parse(AcceptInviteIn, form))
     except Invalid as error:
         return render(
             request, "accounts/accept_invite.html", status_code=422,
@@ -233,7 +234,7 @@ def team(request: Request, db: DbSession, actor: CurrentActor):
 @router.post("/team/invite")
 def invite(request: Request, db: DbSession, actor: CurrentActor, form: FormData):
     try:
-        user = service.invite(db, actor, data=validate(InviteIn, form))
+        user = service.invite(db, actor, data=parse(InviteIn, form))
     except (Invalid, Conflict, PlanLimit) as error:
         return _team_page(request, db, actor, form=form, errors=error.fields or {"__all__": error.message}, status_code=error.status)
     flash.add(request, _("Invitation sent to {email}.").format(email=user.email))
@@ -243,7 +244,7 @@ def invite(request: Request, db: DbSession, actor: CurrentActor, form: FormData)
 @router.post("/team/{user_id}/role")
 def change_role(request: Request, db: DbSession, actor: CurrentActor, user_id: uuid.UUID, form: FormData):
     try:
-        user = service.change_role(db, actor, user_id=user_id, role=validate(RoleIn, form).role)
+        user = service.change_role(db, actor, user_id=user_id, role=parse(RoleIn, form).role)
     except Invalid as error:
         flash.add(request, " ".join(error.fields.values()) or error.message, "error")
         return _see_other("/team")

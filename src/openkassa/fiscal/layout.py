@@ -2,8 +2,8 @@
 
 In the usual order: cliché, «КАССОВЫЙ ЧЕК» and the settlement type, seller, date and numbers, the
 items with their VAT and method, ИТОГ, non-zero tenders, VAT per rate, taxation system, cashier,
-the fiscal details (РН ККТ, ФН, ФД, ФП), the footer, and the QR string (1196). Header and footer lines (cliché, advertising) are centered
-and made CP866-printable as the drive's own texts are.
+the fiscal details (РН ККТ, ФН, ФД, ФП), the footer, and the QR string (1196). Header and footer
+lines (cliché, advertising) are centered and made CP866-printable as the drive's own texts are.
 
 No QR image is drawn (segno is not a dependency yet): the last lines print the QR string itself,
 cut to the width, so a later change can replace them with the code. A draft (unstamped) receipt
@@ -122,7 +122,7 @@ class _Page:
     def pair(self, left: str, right: str) -> None:
         """`left` at the left edge and `right` at the right, on one line when they fit, else on two."""
         if len(left) + 1 + len(right) <= self.width:
-            self.lines.append(left + right.rjust(self.width - len(left)))
+            self.lines.append((left + right.rjust(self.width - len(left))).rstrip())
             return
         self.text(left)
         self.lines += [line.rjust(self.width) for line in textwrap.wrap(right, self.width, break_long_words=True)]

@@ -50,7 +50,7 @@ class Acknowledgement:
     document_number: int  # 1040 of the acknowledged document; 0 when it could not be read
     received_at: datetime
     operator_sign: bytes  # ФПО 1078, ≤ 16 bytes
-    code: int = ResponseCode.ACCEPTED  # 1022
+    code: int = 0  # 1022, a ResponseCode value
 
     def __post_init__(self) -> None:
         if len(self.operator_sign) > OPERATOR_SIGN_LENGTH:
@@ -130,5 +130,5 @@ class EmulatedOfd:
 
     def operator_sign(self, fn_serial: str, document: bytes) -> bytes:
         """ФПО: HMAC-SHA256 over the drive serial and the document, first 16 bytes."""
-        mac = hmac.new(self._key, fn_serial.encode("ascii") + document, hashlib.sha256)
+        mac = hmac.new(self._key, fn_serial.encode("utf-8") + document, hashlib.sha256)
         return mac.digest()[:OPERATOR_SIGN_LENGTH]

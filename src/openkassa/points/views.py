@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from openkassa.accounts.deps import CurrentActor
 from openkassa.accounts.roles import Permission
 from openkassa.catalog import service as catalog_service
-from openkassa.errors import Invalid, PlanLimit, validate
+from openkassa.errors import Invalid, PlanLimit
 from openkassa.i18n import _
 from openkassa.points import service
 from openkassa.points.models import Cashier, RetailPoint
@@ -26,6 +26,7 @@ from openkassa.points.schemas import (
 )
 from openkassa.web import flash
 from openkassa.web.deps import DbSession, FormData, require_csrf
+from openkassa.web.forms import parse
 from openkassa.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
@@ -66,15 +67,6 @@ def _point_choices(request: Request, db, actor, **context) -> dict:
     }
 
 
-def _checkbox_defaults(form: dict, model) -> dict:
-    """Unchecked boxes are not sent at all: read their absence as False."""
-    data = dict(form)
-    for name, field in model.model_fields.items():
-        if field.annotation is bool:
-            data[name] = data.get(name) == "on"
-    return data
-
-
 @router.get("/points")
 def points(request: Request, db: DbSession, actor: CurrentActor, archived: bool = False):
     listed = service.list_points(db, actor, archived=archived)
@@ -105,7 +97,7 @@ def new_point_form(request: Request, db: DbSession, actor: CurrentActor):
 @router.post("/points/new")
 def create_point(request: Request, db: DbSession, actor: CurrentActor, form: FormData):
     try:
-        point = service.create_point(db, actor, data=validate(NewPointIn, _checkbox_defaults(form, NewPointIn)))
+        point = service.create_point(db, actor, data=parse(NewPointIn, form))
     except (Invalid, PlanLimit) as error:
         errors = error.fields or {"__all__": error.message}
         return render(
@@ -137,7 +129,7 @@ def point(request: Request, db: DbSession, actor: CurrentActor, point_id: uuid.U
 def update_point(request: Request, db: DbSession, actor: CurrentActor, point_id: uuid.UUID, form: FormData):
     existing = service.get_point(db, actor, point_id)
     try:
-        service.update_point(db, actor, point_id=point_id, data=validate(PointIn, _checkbox_defaults(form, PointIn)))
+        service.update_point(db, actor, point_id=point_id, data=parse(PointIn, form))
     except Invalid as error:
         return _point_page(request, db, actor, existing, form=form, errors=error.fields, status_code=422)
     flash.add(request, _("The point is saved."))
@@ -218,7 +210,7 @@ def new_cashier_form(request: Request, db: DbSession, actor: CurrentActor):
 @router.post("/cashiers/new")
 def create_cashier(request: Request, db: DbSession, actor: CurrentActor, form: FormData):
     try:
-        cashier = service.create_cashier(db, actor, data=validate(CashierIn, _checkbox_defaults(form, CashierIn)))
+        cashier = service.create_cashier(db, actor, data=parse(CashierIn, form))
     except Invalid as error:
         return _cashier_page(request, db, actor, cashier=None, form=form, errors=error.fields, status_code=422)
     flash.add(request, _("The cashier «{name}» is saved.").format(name=cashier.name))
@@ -236,7 +228,7 @@ def update_cashier(request: Request, db: DbSession, actor: CurrentActor, cashier
     found = service.get_cashier(db, actor, cashier_id)
     try:
         service.update_cashier(
-            db, actor, cashier_id=cashier_id, data=validate(CashierIn, _checkbox_defaults(form, CashierIn))
+            db, actor, cashier_id=cashier_id, data=parse(CashierIn, form)
         )
     except Invalid as error:
         return _cashier_page(request, db, actor, cashier=found, form=form, errors=error.fields, status_code=422)
