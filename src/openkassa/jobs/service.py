@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from openkassa import ratelimit
 from openkassa.config import Settings
 from openkassa.db import Database, utcnow
 from openkassa.jobs import mail
@@ -19,6 +21,7 @@ from openkassa.jobs.models import OutboxJob
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+HOUSEKEEPING_INTERVAL = 3600  # seconds between purges of stale rate-limit attempts
 LEASE = timedelta(minutes=5)  # longer than any delivery takes (SMTP gives up after 30 s)
 Handler = Callable[[Settings, dict], None]
 HANDLERS: dict[str, Handler] = {"email": mail.deliver}
@@ -124,9 +127,14 @@ class Worker:
         self._thread.join(timeout=10)
 
     def run_forever(self) -> None:
+        next_housekeeping = 0.0
         while not self._stop.is_set():
             try:
                 run_due(self.db, self.settings)
+                if time.monotonic() >= next_housekeeping:
+                    with self.db.transaction() as session:
+                        ratelimit.purge(session)
+                    next_housekeeping = time.monotonic() + HOUSEKEEPING_INTERVAL
             except Exception:  # noqa: BLE001 - keep the worker alive (database restarts)
                 log.exception("outbox worker loop failed")
             self._stop.wait(self.interval)
