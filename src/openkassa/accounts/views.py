@@ -20,13 +20,9 @@ from openkassa.web import flash
 from openkassa.web.deps import ClientIp, DbSession, FormData, require_csrf
 from openkassa.web.forms import parse
 from openkassa.web.security import LANGUAGE_COOKIE, rotate_csrf_cookie
-from openkassa.web.templating import render
+from openkassa.web.templating import render, see_other
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,7 +40,7 @@ def _signed_in(request: Request, user: User, db, target: str = "/") -> RedirectR
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
         service.end_session(db, token=previous)
-    response = _see_other(_safe_next(target))
+    response = see_other(_safe_next(target))
     rotate_csrf_cookie(response, secure=request.app.state.settings.cookie_secure)
     response.set_cookie(
         SESSION_COOKIE,
@@ -60,7 +56,7 @@ def _signed_in(request: Request, user: User, db, target: str = "/") -> RedirectR
 @router.get("/")
 def home(actor: MaybeActor):
     """The start page: the points of a signed-in user, else the sign-in form."""
-    return _see_other("/points" if actor else "/login")
+    return see_other("/points" if actor else "/login")
 
 
 @router.get("/signup")
@@ -114,7 +110,7 @@ def logout(request: Request, db: DbSession):
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         service.end_session(db, token=token)
-    response = _see_other("/login")
+    response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE)
     rotate_csrf_cookie(response, secure=request.app.state.settings.cookie_secure)
     return response
@@ -142,7 +138,7 @@ def confirm(request: Request, db: DbSession, token: str):
     """Confirm the address; the person then signs in with their password."""
     user = service.confirm_email(db, token=token)
     flash.add(request, _("Your e-mail is confirmed. Sign in with your password."))
-    return _see_other(f"/login?email={quote(user.email)}")
+    return see_other(f"/login?email={quote(user.email)}")
 
 
 @router.get("/password/forgot")
@@ -205,7 +201,7 @@ def choose_language(request: Request, code: str):
     """Switch the interface language; remembered in a cookie for a year."""
     referer = request.headers.get("referer", "/")
     back = urlsplit(referer)
-    response = _see_other(_safe_next(back.path + (f"?{back.query}" if back.query else "")))
+    response = see_other(_safe_next(back.path + (f"?{back.query}" if back.query else "")))
     if code in LANGUAGES:
         response.set_cookie(
             LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax",
@@ -238,7 +234,7 @@ def invite(request: Request, db: DbSession, actor: CurrentActor, form: FormData)
     except (Invalid, Conflict, PlanLimit) as error:
         return _team_page(request, db, actor, form=form, errors=error.fields or {"__all__": error.message}, status_code=error.status)
     flash.add(request, _("Invitation sent to {email}.").format(email=user.email))
-    return _see_other("/team")
+    return see_other("/team")
 
 
 @router.post("/team/{user_id}/role")
@@ -247,9 +243,9 @@ def change_role(request: Request, db: DbSession, actor: CurrentActor, user_id: u
         user = service.change_role(db, actor, user_id=user_id, role=parse(RoleIn, form).role)
     except Invalid as error:
         flash.add(request, " ".join(error.fields.values()) or error.message, "error")
-        return _see_other("/team")
+        return see_other("/team")
     flash.add(request, _("{name} is now «{role}».").format(name=user.name, role=Role(user.role).label))
-    return _see_other("/team")
+    return see_other("/team")
 
 
 @router.post("/team/{user_id}/active")
@@ -259,17 +255,17 @@ def set_active(request: Request, db: DbSession, actor: CurrentActor, user_id: uu
         user = service.set_active(db, actor, user_id=user_id, active=active)
     except (Conflict, PlanLimit) as error:
         flash.add(request, error.message, "error")
-        return _see_other("/team")
+        return see_other("/team")
     message = _("{name} can sign in again.") if active else _("{name} is signed out and can no longer sign in.")
     flash.add(request, message.format(name=user.name))
-    return _see_other("/team")
+    return see_other("/team")
 
 
 @router.post("/team/{user_id}/resend")
 def resend_invite(request: Request, db: DbSession, actor: CurrentActor, user_id: uuid.UUID):
     user = service.resend_invite(db, actor, user_id=user_id)
     flash.add(request, _("Invitation sent to {email}.").format(email=user.email))
-    return _see_other("/team")
+    return see_other("/team")
 
 
 @router.get("/plan")
@@ -288,7 +284,7 @@ def change_plan(request: Request, db: DbSession, actor: CurrentActor, form: Form
         chosen = Plan(form.get("plan", ""))
     except ValueError:
         flash.add(request, _("Choose one of the offered values."), "error")
-        return _see_other("/plan")
+        return see_other("/plan")
     service.change_plan(db, actor, plan=chosen)
     flash.add(request, _("Your plan is now «{plan}».").format(plan=chosen.label))
-    return _see_other("/plan")
+    return see_other("/plan")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 
 from openkassa.accounts.deps import CurrentActor
 from openkassa.accounts.roles import Permission
@@ -27,15 +26,11 @@ from openkassa.points.schemas import (
 from openkassa.web import flash
 from openkassa.web.deps import DbSession, FormData, require_csrf
 from openkassa.web.forms import parse
-from openkassa.web.templating import is_htmx, render
+from openkassa.web.templating import is_htmx, render, see_other
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 
 CASHIER_RIGHTS = ("can_return", "can_discount", "can_change_price", "can_cash_drawer", "can_close_shift")
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _point_form(point: RetailPoint) -> dict:
@@ -105,7 +100,7 @@ def create_point(request: Request, db: DbSession, actor: CurrentActor, form: For
             **_point_choices(request, db, actor, form=form, errors=errors, point=None),
         )
     flash.add(request, _("The point «{name}» is saved. Enter its activation code on the register.").format(name=point.name))
-    return _see_other(f"/points/{point.id}")
+    return see_other(f"/points/{point.id}")
 
 
 def _point_page(request: Request, db, actor, point: RetailPoint, *, form=None, errors=None, status_code=200):
@@ -133,7 +128,7 @@ def update_point(request: Request, db: DbSession, actor: CurrentActor, point_id:
     except Invalid as error:
         return _point_page(request, db, actor, existing, form=form, errors=error.fields, status_code=422)
     flash.add(request, _("The point is saved."))
-    return _see_other(f"/points/{point_id}")
+    return see_other(f"/points/{point_id}")
 
 
 @router.post("/points/{point_id}/archive")
@@ -143,10 +138,10 @@ def archive_point(request: Request, db: DbSession, actor: CurrentActor, point_id
         point = service.set_archived(db, actor, point_id=point_id, archived=archived)
     except PlanLimit as error:
         flash.add(request, error.message, "error")
-        return _see_other("/points?archived=true")
+        return see_other("/points?archived=true")
     message = _("The point «{name}» is archived.") if archived else _("The point «{name}» is restored.")
     flash.add(request, message.format(name=point.name))
-    return _see_other("/points" if archived else f"/points/{point_id}")
+    return see_other("/points" if archived else f"/points/{point_id}")
 
 
 @router.post("/points/{point_id}/activation-code")
@@ -157,7 +152,7 @@ def regenerate_code(request: Request, db: DbSession, actor: CurrentActor, point_
     if is_htmx(request):
         return render(request, "points/code.html", point=point, code=code)
     flash.add(request, _("A new activation code is issued."))
-    return _see_other(f"/points/{point_id}")
+    return see_other(f"/points/{point_id}")
 
 
 @router.get("/points/{point_id}/devices")
@@ -174,7 +169,7 @@ def devices(request: Request, db: DbSession, actor: CurrentActor, point_id: uuid
 def unbind(request: Request, db: DbSession, actor: CurrentActor, device_id: uuid.UUID):
     device = service.unbind_device(db, actor, device_id=device_id)
     flash.add(request, _("The register «{name}» is unbound.").format(name=device.name))
-    return _see_other(f"/points/{device.point_id}/devices")
+    return see_other(f"/points/{device.point_id}/devices")
 
 
 # --- cashiers ---------------------------------------------------------------------------
@@ -214,7 +209,7 @@ def create_cashier(request: Request, db: DbSession, actor: CurrentActor, form: F
     except Invalid as error:
         return _cashier_page(request, db, actor, cashier=None, form=form, errors=error.fields, status_code=422)
     flash.add(request, _("The cashier «{name}» is saved.").format(name=cashier.name))
-    return _see_other("/cashiers")
+    return see_other("/cashiers")
 
 
 @router.get("/cashiers/{cashier_id}")
@@ -233,11 +228,11 @@ def update_cashier(request: Request, db: DbSession, actor: CurrentActor, cashier
     except Invalid as error:
         return _cashier_page(request, db, actor, cashier=found, form=form, errors=error.fields, status_code=422)
     flash.add(request, _("The cashier «{name}» is saved.").format(name=found.name))
-    return _see_other("/cashiers")
+    return see_other("/cashiers")
 
 
 @router.post("/cashiers/{cashier_id}/archive")
 def archive_cashier(request: Request, db: DbSession, actor: CurrentActor, cashier_id: uuid.UUID):
     found = service.archive_cashier(db, actor, cashier_id=cashier_id)
     flash.add(request, _("The cashier «{name}» is removed.").format(name=found.name))
-    return _see_other("/cashiers")
+    return see_other("/cashiers")

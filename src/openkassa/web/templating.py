@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -85,6 +85,11 @@ templates = Jinja2Templates(env=_environment(), context_processors=[_context])
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
     """Render a page (or, for an HTMX request, whatever fragment the template yields)."""
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a form is handled: go to `url` with GET (303), so a reload does not post again."""
+    return RedirectResponse(url, status_code=303)
 
 
 def is_htmx(request: Request) -> bool:
