@@ -92,9 +92,9 @@ class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, retry_after: int, message: str | None = None):
+    def __init__(self, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__()
 
     def default_message(self) -> str:
         return _("Too many attempts. Try again in {minutes} min.").format(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from support import user_id
-
 STARTER_LIMIT = "Your plan «Starter» includes retail points: up to 2. Upgrade the plan to add more."
 
 

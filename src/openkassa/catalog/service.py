@@ -14,6 +14,9 @@ from openkassa.errors import NotFound
 from openkassa.ids import new_id
 
 
+PAGE_SIZE = 100  # products shown at once (paging comes with the catalog capability)
+
+
 def create_catalog(session: Session, actor: Actor, *, name: str) -> Catalog:
     require(actor, Permission.MANAGE)
     catalog = Catalog(account_id=actor.account_id, name=name)
@@ -68,8 +71,7 @@ def count_products(session: Session, actor: Actor, catalog_ids: list[uuid.UUID])
     return {catalog_id: count for catalog_id, count in rows}
 
 
-def list_products(session: Session, actor: Actor, *, catalog_id: uuid.UUID, search: str = "",
-                  limit: int = 100) -> list[Product]:
+def list_products(session: Session, actor: Actor, *, catalog_id: uuid.UUID, search: str = "") -> list[Product]:
     require(actor, Permission.VIEW)
     catalog = get_catalog(session, actor, catalog_id)
     query = select(Product).where(Product.catalog_id == catalog.id)
@@ -80,4 +82,4 @@ def list_products(session: Session, actor: Actor, *, catalog_id: uuid.UUID, sear
         query = query.where(
             or_(Product.name.ilike(pattern, escape="\\"), Product.barcode.like(pattern, escape="\\"))
         )
-    return list(session.scalars(query.order_by(Product.name).limit(limit)))
+    return list(session.scalars(query.order_by(Product.name).limit(PAGE_SIZE)))

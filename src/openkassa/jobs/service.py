@@ -21,6 +21,7 @@ from openkassa.jobs.models import OutboxJob
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+POLL_INTERVAL = 1.0  # seconds between looks at the outbox
 HOUSEKEEPING_INTERVAL = 3600  # seconds between purges of stale rate-limit attempts
 LEASE = timedelta(minutes=5)  # longer than any delivery takes (SMTP gives up after 30 s)
 Handler = Callable[[Settings, dict], None]
@@ -114,8 +115,8 @@ def run_due(db: Database, settings: Settings, *, limit: int = 100) -> int:
 class Worker:
     """Polls the outbox in a background thread (inside `serve`, or alone in `openkassa worker`)."""
 
-    def __init__(self, db: Database, settings: Settings, *, interval: float = 1.0):
-        self.db, self.settings, self.interval = db, settings, interval
+    def __init__(self, db: Database, settings: Settings):
+        self.db, self.settings = db, settings
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.run_forever, name="outbox-worker", daemon=True)
 
@@ -137,4 +138,4 @@ class Worker:
                     next_housekeeping = time.monotonic() + HOUSEKEEPING_INTERVAL
             except Exception:  # noqa: BLE001 - keep the worker alive (database restarts)
                 log.exception("outbox worker loop failed")
-            self._stop.wait(self.interval)
+            self._stop.wait(POLL_INTERVAL)

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -31,18 +31,6 @@ def money(kopecks: int | None) -> str:
     if current_language() == "en":  # Babel's English symbol for RUB is "RUB"; people write ₽
         return "₽" + format_decimal(to_roubles(kopecks), format="#,##0.00", locale="en")
     return format_currency(to_roubles(kopecks), "RUB", locale=current_language())
-
-
-def number(value) -> str:
-    return format_decimal(value, locale=current_language())
-
-
-def date(value: datetime | None, tz: str | None = None) -> str:
-    if value is None:
-        return "—"
-    if tz and isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(tz))
-    return format_date(value, format="short" if current_language() == "en" else "dd.MM.yyyy", locale=current_language())
 
 
 def date_time(value: datetime | None, tz: str | None = None) -> str:
@@ -75,7 +63,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.filters.update(money=money, number=number, date=date, datetime=date_time)
+    env.filters.update(money=money, datetime=date_time)
     return env
 
 
