@@ -69,3 +69,22 @@ class TimeWentBackwards(DriveError):
     """The document is dated earlier than the previous one."""
 
     fn_code = 0x17
+
+
+class ResourceExhausted(DriveError):
+    """The drive's keys expired or its archive is full: only closing the shift and the drive is allowed."""
+
+    fn_code = 0x14
+
+
+class NotEnoughCash(DriveError):
+    """A cash out larger than the cash in the drawer."""
+
+
+class DriveBusy(DriveError):
+    """Another process holds the drive (a fiscal drive serves one register at a time)."""
+
+
+class InvalidRequest(FiscalError):
+    """An operation's arguments are wrong: a cash amount that is not a positive number of kopecks, or a
+    request id already used for a different operation."""
