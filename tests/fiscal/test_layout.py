@@ -1,4 +1,5 @@
-"""The printed receipt: hand-checked golden texts at 32 and 48 columns, no line wider than the paper."""
+"""The printed receipt: hand-checked golden texts at 32 and 48 columns, no line wider than the paper,
+and the QR code as its string, as half blocks (80 mm only) or left to whoever draws it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openkassa.fiscal import layout
+from openkassa.fiscal import layout, qr
 from openkassa.fiscal.arithmetic import vat_of
 from openkassa.fiscal.documents import DriveStamp, Item, Receipt
 from openkassa.fiscal.enums import SettlementType, TaxSystem, Unit, VatRate
@@ -142,10 +143,51 @@ NAME_CHARACTERS = "абвгдеёжзийклмнопрстуфхцчшщъыь�
 @given(
     names=st.lists(st.text(NAME_CHARACTERS, min_size=1, max_size=128).filter(str.strip), min_size=1, max_size=3),
     price=st.integers(2, 2**36),
-    width=st.sampled_from(layout.WIDTHS),
+    paper=st.sampled_from([(32, "string"), (32, "none"), (48, "string"), (48, "art"), (48, "none")]),
     header=st.lists(st.text(max_size=120), max_size=2),
 )
-def test_no_line_is_wider_than_the_paper(names, price, width, header):
+def test_no_line_is_wider_than_the_paper(names, price, paper, header):
+    width, qr_code = paper
     items = tuple(item(name, price, 999_999, VatRate.VAT_20_120, Unit.SQUARE_CENTIMETRE) for name in names)
-    printed = layout.render(receipt(items=items), width=width, header=header, footer=header)
+    printed = layout.render(receipt(items=items), width=width, header=header, footer=header, qr_code=qr_code)
     assert all(len(line) <= width for line in printed.splitlines())
+
+
+# --- the QR code --------------------------------------------------------------------------------------
+
+QR_STRING = "t=20261127T1015&s=234.85&fn=9999078900012345&i=7&fp=2853205313&n=1"
+
+
+def test_on_80_mm_paper_the_receipt_ends_with_its_qr_code_centred_under_the_rule():
+    printed = layout.render(receipt(), width=48, header=["ООО «Ромашка»"], footer=["СПАСИБО ЗА ПОКУПКУ!"],
+                            qr_code="art").splitlines()
+    text_part = GOLDEN_48.splitlines()[:-2]  # all but the two lines of the QR string
+    assert printed[: len(text_part)] == text_part
+    code = printed[len(text_part):]
+    art = qr.text_art(QR_STRING).splitlines()  # 45 columns wide
+    assert code == [" " + line + "  " for line in art]  # 3 spare columns: 1 on the left, 2 on the right
+    assert all(len(line) == 48 for line in code)
+
+
+def test_on_58_mm_paper_the_qr_code_does_not_fit_and_is_refused_with_the_way_out():
+    with pytest.raises(ValueError, match=r"45 columns wide .* does not fit 32: .*qr_code='none'"):
+        layout.render(receipt(), width=32, qr_code="art")
+
+
+def test_a_58_mm_preview_is_the_text_without_the_qr_and_the_code_as_a_block_of_its_own():
+    text = layout.render(receipt(), width=32, header=["ООО «Ромашка»"], footer=["СПАСИБО ЗА ПОКУПКУ!"],
+                         qr_code="none")
+    assert text.splitlines() == GOLDEN_32.splitlines()[:-4]  # no rule, no QR string
+    block = qr.text_art(QR_STRING).splitlines()
+    assert all(len(line) == 45 for line in block)  # the screen shows it beside or under the paper
+
+
+def test_a_draft_has_no_qr_code_in_any_form_even_on_58_mm_paper():
+    for qr_code in ("string", "art", "none"):
+        printed = layout.render(receipt(stamp=None), width=32, qr_code=qr_code)
+        assert printed.splitlines()[-1] == "КАССИР                Иванова А."
+
+
+def test_an_unknown_qr_form_is_refused():
+    with pytest.raises(ValueError):
+        layout.render(receipt(), width=48, qr_code="image")

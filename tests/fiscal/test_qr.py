@@ -1,10 +1,14 @@
-"""The receipt's QR string (1196): built as the reference writes it, read back, refused when malformed."""
+"""The receipt's QR code (1196): its string built as the reference writes it, read back, refused when
+malformed; the code drawn as SVG, PNG and half-block text that reads back as the same modules."""
 
 from __future__ import annotations
 
+import struct
 from datetime import datetime
+from xml.etree import ElementTree
 
 import pytest
+import segno
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +99,77 @@ def test_a_malformed_string_is_refused_on_1196(text):
     with pytest.raises(InvalidDocument) as refused:
         qr.parse(text)
     assert refused.value.tag == 1196
+
+
+# --- the code drawn -----------------------------------------------------------------------------------
+
+RECEIPT_QR = "t=20261127T1015&s=234.85&fn=9999078900012345&i=7&fp=2853205313&n=1"
+HALVES = {"█": (1, 1), "▀": (1, 0), "▄": (0, 1), " ": (0, 0)}
+
+
+def modules_of(art: str) -> list[tuple[int, ...]]:
+    """What a camera sees in the half blocks: each line back into its top and bottom module rows."""
+    rows: list[tuple[int, ...]] = []
+    for line in art.split("\n"):
+        pairs = [HALVES[char] for char in line]
+        rows += [tuple(top for top, _ in pairs), tuple(bottom for _, bottom in pairs)]
+    return rows
+
+
+def segnos_code(text: str) -> list[tuple[int, ...]]:
+    """The modules segno draws for the same string: a full QR code, error correction M, quiet zone 4."""
+    return [tuple(row) for row in segno.make(text, error="m", micro=False).matrix_iter(border=4)]
+
+
+receipt_qr_strings = st.builds(
+    QrData,
+    date_time=st.datetimes(datetime(2020, 1, 1), datetime(2106, 2, 6)),
+    total=st.integers(0, 10**14 - 1),  # below a trillion roubles
+    fn_serial=st.text("0123456789", min_size=16, max_size=16),
+    document_number=st.integers(1, 2**32 - 1),
+    fiscal_sign=st.integers(0, 2**32 - 1),
+    settlement=st.sampled_from(SettlementType),
+).map(qr.build)
+
+
+def test_the_svg_is_an_svg_document_a_page_or_a_mail_can_show():
+    document = ElementTree.fromstring(qr.svg(RECEIPT_QR))
+    assert document.tag == "{http://www.w3.org/2000/svg}svg"
+    assert document.get("width") == document.get("height") == "225"  # (37 modules + 2 × 4) × 5 px
+
+
+def test_the_png_is_a_square_png_image():
+    image = qr.png(RECEIPT_QR)
+    assert image.startswith(b"\x89PNG\r\n\x1a\n")
+    assert image[12:16] == b"IHDR"
+    assert struct.unpack(">II", image[16:24]) == (225, 225)
+
+
+def test_the_worked_example_in_half_blocks_is_segnos_code_with_its_quiet_zone():
+    art = qr.text_art(RECEIPT_QR)
+    code = segnos_code(RECEIPT_QR)
+    assert len(code) == 45  # version 5: 37 modules and 4 of quiet zone on each side
+    assert modules_of(art) == code + [(0,) * 45]  # an odd row count: the last lower halves are light
+    assert art.splitlines()[0] == art.splitlines()[-1] == " " * 45
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=receipt_qr_strings)
+def test_any_receipts_code_reads_back_from_its_half_blocks(text):
+    art = qr.text_art(text)
+    code = segnos_code(text)
+    assert modules_of(art)[: len(code)] == code
+    assert set(art) <= {"█", "▀", "▄", " ", "\n"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=receipt_qr_strings)
+def test_a_receipts_code_fits_80_mm_paper_but_not_58_mm(text):
+    widths = {len(line) for line in qr.text_art(text).splitlines()}
+    assert len(widths) == 1
+    assert 32 < widths.pop() <= 48
+
+
+def test_only_a_total_of_a_trillion_roubles_with_the_longest_numbers_is_wider_than_80_mm_paper():
+    longest = qr.build(data(total=2**48 - 1, document_number=2**32 - 1, fiscal_sign=2**32 - 1))
+    assert len(qr.text_art(longest).splitlines()[0]) == 49  # version 6: 41 modules + 2 × 4

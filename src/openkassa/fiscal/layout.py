@@ -2,13 +2,20 @@
 
 In the usual order: cliché, «КАССОВЫЙ ЧЕК» and the settlement type, seller, date and numbers, the
 items with their VAT and method, ИТОГ, non-zero tenders, VAT per rate, taxation system, cashier,
-the fiscal details (РН ККТ, ФН, ФД, ФП), the footer, and the QR string (1196). Header and footer
+the fiscal details (РН ККТ, ФН, ФД, ФП), the footer, and the QR code (1196). Header and footer
 lines (cliché, advertising) are centered and made CP866-printable as the drive's own texts are.
+A draft (unstamped) receipt prints without the seller, the date, the numbers, the fiscal details
+and the QR code. Money prints as cash registers print it: `1234.50`.
 
-No QR image is drawn (segno is not a dependency yet): the last lines print the QR string itself,
-cut to the width, so a later change can replace them with the code. A draft (unstamped) receipt
-prints without the seller, the date, the numbers, the fiscal details and the QR string.
-Money prints as cash registers print it: `1234.50`.
+The QR code ends the receipt in one of three forms (`qr_code=`), after a rule:
+
+- `"string"` (the default): the QR string itself, cut to the width — plain text anywhere;
+- `"art"`: the code drawn in half blocks (`qr.text_art`), centred — the terminal's preview. The
+  code is 41 or 45 columns wide with its quiet zone (49 for the longest strings), so it fits only
+  80 mm paper: at 32 columns `render` refuses with a ValueError rather than overflow the paper.
+  A 58 mm preview lays the text out with `"none"` and shows `qr.text_art()` as a block of its own;
+- `"none"`: nothing — for whatever draws the code itself: a printer (`escpos.receipt_job`) or a page
+  with `qr.svg()`.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Literal, get_args
 
 from openkassa.fiscal import qr
 from openkassa.fiscal.documents import Receipt, printable
@@ -30,12 +38,22 @@ TENDERS = {
     "credit": "ПОСТОПЛАТА (КРЕДИТ)",
     "other": "ВСТРЕЧНОЕ ПРЕДОСТАВЛЕНИЕ",
 }
+QrForm = Literal["string", "art", "none"]
 
 
-def render(receipt: Receipt, *, width: int = 32, header: Sequence[str] = (), footer: Sequence[str] = ()) -> str:
+def render(
+    receipt: Receipt,
+    *,
+    width: int = 32,
+    header: Sequence[str] = (),
+    footer: Sequence[str] = (),
+    qr_code: QrForm = "string",
+) -> str:
     """The receipt as printed: lines of at most `width` characters (32 or 48), joined by newlines."""
     if width not in WIDTHS:
         raise ValueError(f"a receipt prints 32 (58 mm) or 48 (80 mm) columns, not {width}")
+    if qr_code not in get_args(QrForm):
+        raise ValueError(f"the QR code prints as one of {get_args(QrForm)}, not {qr_code!r}")
     page = _Page(width)
     for line in header:
         page.centered(printable(line))
@@ -77,9 +95,13 @@ def render(receipt: Receipt, *, width: int = 32, header: Sequence[str] = (), foo
         page.pair("ФП", str(stamp.fiscal_sign_printed))
     for line in footer:
         page.centered(printable(line))
-    if stamp is not None:
+    if stamp is not None and qr_code != "none":
         page.rule()
-        page.cut(qr.build(qr.of_receipt(receipt)))
+        text = qr.build(qr.of_receipt(receipt))
+        if qr_code == "string":
+            page.cut(text)
+        else:
+            page.qr_code(qr.text_art(text))
     return "\n".join(page.lines)
 
 
@@ -130,6 +152,17 @@ class _Page:
     def cut(self, text: str) -> None:
         """Text without spaces (the QR string) cut into slices of the width."""
         self.lines += [text[start:start + self.width] for start in range(0, len(text), self.width)]
+
+    def qr_code(self, art: str) -> None:
+        """The QR code in half blocks, centred and kept whole: its quiet zone is spaces, so no line is stripped."""
+        lines = art.splitlines()
+        if len(lines[0]) > self.width:
+            raise ValueError(
+                f"the QR code is {len(lines[0])} columns wide in half blocks and does not fit {self.width}: "
+                "lay the receipt out with qr_code='none' and show qr.text_art() under it"
+            )
+        margin = " " * ((self.width - len(lines[0])) // 2)
+        self.lines += [(margin + line).ljust(self.width) for line in lines]
 
     def rule(self) -> None:
         self.lines.append("-" * self.width)

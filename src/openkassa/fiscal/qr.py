@@ -1,15 +1,29 @@
-"""The receipt's QR string (tag 1196, printed only; reference §4.2): built, parsed, taken from a receipt.
+"""The receipt's QR code (tag 1196, printed only; reference §4.2): its string built, parsed, taken from
+a receipt, and the code drawn from it.
 
 `t=YYYYMMDDTHHMM&s=RUB.KK&fn=FN16&i=FD&fp=FP&n=OP` — the date and time of the document (1012), the
 total (1020) with two decimals, the drive serial (1041), the document number (1040), the printed
 ФП (§4.1) and the settlement type (1054). Every refusal is `InvalidDocument(1196, reason)`.
+
+The code is drawn with segno, always the same way: a full QR code (never Micro QR), the smallest
+version that holds the string, error correction M (raised by segno to Q or H when that fits the same
+version), a quiet zone of 4 modules. A receipt's string (55–85 characters) makes a version 4 or 5
+code: 33 or 37 modules, 41 or 45 with the quiet zone; only the longest strings (a total of a
+trillion roubles with 10-digit FD and ФП) need version 6, 49 modules with the quiet zone.
+
+Three drawings: `svg()` for pages, `png()` for e-mails (many mail clients show no SVG) and
+`text_art()` for the terminal and the laid-out receipt (`layout.render(..., qr_code="art")`).
+Printers draw the code themselves from the string (`escpos.py`).
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
+
+import segno
 
 from openkassa.fiscal.documents import Receipt
 from openkassa.fiscal.enums import SettlementType
@@ -23,6 +37,12 @@ _SUM = re.compile(r"[0-9]+\.[0-9]{2}")
 _FN = re.compile(r"[0-9]{16}")
 _NUMBER = re.compile(r"[0-9]{1,10}")  # ASCII only: \d takes any script's digits
 U32_MAX = 2**32 - 1
+
+ERROR_CORRECTION = "M"  # 15 % of the code may be lost: thermal paper fades and creases (L is 7 %)
+QUIET_ZONE = 4  # modules of light margin on every side, as ISO/IEC 18004 asks for a QR code
+SCALE = 5  # pixels per module in the images: 45 modules with the quiet zone make 225 px
+HALF_BLOCKS = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
+"""The character for a dark (True) or light module on top and one below it."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,44 @@ def of_receipt(receipt: Receipt) -> QrData:
         fiscal_sign=receipt.stamp.fiscal_sign_printed,
         settlement=receipt.settlement,
     )
+
+
+def svg(text: str) -> str:
+    """The QR code of `text` as a standalone SVG document (no XML declaration, so it also goes inline in HTML)."""
+    out = io.BytesIO()
+    _symbol(text).save(out, kind="svg", scale=SCALE, border=QUIET_ZONE, xmldecl=False)
+    return out.getvalue().decode()
+
+
+def png(text: str) -> bytes:
+    """The QR code of `text` as a PNG image, black on white, `SCALE` pixels per module."""
+    out = io.BytesIO()
+    _symbol(text).save(out, kind="png", scale=SCALE, border=QUIET_ZONE)
+    return out.getvalue()
+
+
+def text_art(text: str) -> str:
+    """The QR code of `text` in Unicode half blocks (▀ ▄ █ and spaces): two module rows to a line.
+
+    Dark modules are the drawn part, as ink on paper: show the text dark on a light background
+    (in Textual, e.g. `color: black; background: white`). On a light-on-dark terminal it shows
+    inverted, which many scanners refuse — segno's own `terminal(compact=True)` draws the light
+    modules instead, for that case. The quiet zone is included, as spaces and blank lines, and every
+    line has the same width: the code's modules plus 2 × 4 (41 or 45 columns for a receipt's
+    string), more than the 32 columns of 58 mm paper. A code with an odd number of rows ends with a line
+    whose lower halves are light.
+    """
+    rows = [[bool(module) for module in row] for row in _symbol(text).matrix_iter(border=QUIET_ZONE)]
+    if len(rows) % 2:
+        rows.append([False] * len(rows[0]))
+    return "\n".join(
+        "".join(HALF_BLOCKS[pair] for pair in zip(top, bottom, strict=True))
+        for top, bottom in zip(rows[::2], rows[1::2], strict=True)
+    )
+
+
+def _symbol(text: str) -> segno.QRCode:
+    return segno.make(text, error=ERROR_CORRECTION, micro=False)
 
 
 def _moment(value: str) -> datetime:
