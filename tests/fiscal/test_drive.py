@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from openkassa.fiscal import drive as drive_module
 from openkassa.fiscal.arithmetic import vat_of
 from openkassa.fiscal.device import FiscalDevice, ShiftState
-from openkassa.fiscal.documents import CorrectionReceipt, Item, Receipt, RegistrationReport, decode
+from openkassa.fiscal.documents import CorrectionReceipt, Item, Receipt, decode
 from openkassa.fiscal.drive import SoftwareDrive, verify
 from openkassa.fiscal.enums import FormCode, SettlementType, TaxSystem, VatRate
 from openkassa.fiscal.errors import (
@@ -30,6 +29,7 @@ from openkassa.fiscal.errors import (
     TimeWentBackwards,
 )
 from openkassa.fiscal.ofd import EmulatedOfd
+from fiscal.drives import register
 
 SERIAL = "9999000000000042"
 SECRET = b"s" * 32
@@ -47,14 +47,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-def registration(**changes) -> RegistrationReport:
-    report = RegistrationReport(
-        kkt_serial="00106700000001", kkt_version="1.0", cashier="Иванова А.", tax_systems=TaxSystem.USN_INCOME,
-        key_resource_days=0, ofd_inn="7704358518", ofd_name="ОФД-Я",
-    )
-    return replace(report, **changes)
 
 
 def sale(price: int = 10_000, quantity: int = 1_000, *, cash: int | None = None, settlement=SettlementType.SALE,
@@ -86,13 +78,6 @@ def path(tmp_path):
 def blank(path, clock):
     with SoftwareDrive.create(path, serial=SERIAL, secret=SECRET, clock=clock) as drive:
         yield drive
-
-
-def register(drive: SoftwareDrive, **changes) -> RegistrationReport:
-    return drive.register(
-        registration(**changes), registration_number="0000000001012345", user_inn="7707083893",
-        user="ООО «Ромашка»", address="г. Москва, ул. Ленина, 1", place="Магазин «Ромашка»",
-    )
 
 
 @pytest.fixture
