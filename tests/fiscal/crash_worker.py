@@ -1,14 +1,16 @@
 """Issues receipts on a software drive until it is killed: the child process of test_drive_crash.py.
 
 Run as `python crash_worker.py DRIVE_FILE`. Sale k always carries request id `sale-k` and the same
-draft, so after a restart the worker replays sales 0, 1, … and the drive must answer those already
-signed with the stored document, never a second one. Every 25th sale closes the shift; every 10th
-is preceded by a cash in.
+draft. The worker notes the last k it finished in `DRIVE_FILE.progress` (without fsync, as a
+register's own bookkeeping may lag) and after a restart replays from two sales before it: the drive
+must answer those already signed with the stored document, never a second one. Every 25th sale
+closes the shift; every 10th is preceded by a cash in.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from openkassa.fiscal.device import ShiftState
 from openkassa.fiscal.documents import Item, Receipt
@@ -29,8 +31,9 @@ def draft(k: int) -> Receipt:
 
 def main(path: str) -> None:
     drive = SoftwareDrive.open(path)
+    progress = Path(path + ".progress")
+    k = max(0, int(progress.read_text() or 0) - 2) if progress.exists() else 0
     print("ready", flush=True)
-    k = 0
     while True:
         try:
             if k % 10 == 0:
@@ -43,6 +46,7 @@ def main(path: str) -> None:
         if k % 25 == 24 and status.shift_state is ShiftState.OPEN and receipt.stamp.shift == status.shift:
             drive.close_shift()
         k += 1
+        progress.write_text(str(k))
 
 
 if __name__ == "__main__":

@@ -182,8 +182,16 @@ ONE = LineInput(10000, PIECE, VatRate.VAT_20)
         pytest.param(lambda: settle([ONE], Payments(cash=10000), receipt_discount=10001), 1020, id="receipt discount"),
         pytest.param(lambda: settle([ONE], Payments(cash=10000), rounding=25), 1020, id="rounding step"),
         pytest.param(lambda: settle([ONE], Payments(cash=10000), receipt_discount=False), 1020, id="bool discount"),
+        pytest.param(lambda: LineInput(-1, PIECE, 1), 1079, id="price named before VAT"),
+        pytest.param(lambda: LineInput(100, 0, "20%"), 1023, id="quantity named before VAT"),
+        pytest.param(lambda: line_amount(True, PIECE), 1079, id="line sum of a bool price"),
+        pytest.param(lambda: line_amount(100, 0), 1023, id="line sum of no quantity"),
+        pytest.param(lambda: line_amount(2**47, 2 * PIECE), 1043, id="line sum over VLN 6 bytes"),
         pytest.param(lambda: vat_of(100, 1), 1199, id="vat of a bare number"),
         pytest.param(lambda: vat_of(-1, VatRate.VAT_20), 1043, id="vat of a negative amount"),
+        pytest.param(lambda: vat_of(True, VatRate.VAT_20), 1043, id="vat of a bool amount"),
+        pytest.param(lambda: vat_of(2**48, VatRate.VAT_20), 1043, id="vat of an amount over VLN 6 bytes"),
+        pytest.param(lambda: vat_of(-1, "20%"), 1043, id="amount named before the rate"),
         pytest.param(lambda: spread([100, 200], 301), 1043, id="spread beyond the amounts"),
         pytest.param(lambda: spread([100, -1], 0), 1043, id="spread over a negative amount"),
         pytest.param(lambda: round_down(-1, 10), 1020, id="negative total"),
@@ -231,6 +239,15 @@ def receipts(draw):
     cash = total - non_cash[-1] + draw(st.integers(0, 10**6))
     tendered = Payments(cash=cash, electronic=electronic, advance=advance, credit=credit, other=other)
     return lines, tendered, receipt_discount, rounding
+
+
+@PROPERTY
+@given(st.lists(line_inputs(), min_size=1, max_size=30))
+def test_without_a_receipt_discount_or_rounding_each_line_keeps_its_own_discount(lines):
+    # given lines with their own discounts only, when settled, then nothing else comes off any line
+    receipt = settle(lines, Payments(cash=10**12))
+    assert [line.discount for line in receipt.lines] == [line.discount for line in lines]
+    assert receipt.rounded_off == 0
 
 
 @PROPERTY

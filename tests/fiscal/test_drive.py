@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
@@ -64,6 +65,11 @@ def correction(amount: int = 5_000) -> CorrectionReceipt:
                              cash=amount, corrected_date=date(2026, 11, 26))
 
 
+def archived_numbers(path) -> list[int]:
+    with sqlite3.connect(path) as db:
+        return [number for (number,) in db.execute("SELECT number FROM documents ORDER BY number")]
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -114,11 +120,13 @@ def test_creating_a_drive_over_an_existing_file_is_refused(path, drive):
         SoftwareDrive.create(path)
 
 
-def test_the_drive_is_a_fiscal_device(drive):
-    device: FiscalDevice = drive
-    for name in ("status", "open_shift", "receipt", "correction", "cash_in", "cash_out", "x_report",
-                 "settlement_status_report", "close_shift", "close_drive", "exchange"):
-        assert callable(getattr(device, name))
+def test_the_drive_offers_every_method_of_a_fiscal_device_with_its_signature():
+    interface = {name for name in vars(FiscalDevice) if not name.startswith("_")}
+
+    assert interface == {"status", "open_shift", "receipt", "correction", "cash_in", "cash_out", "x_report",
+                         "settlement_status_report", "close_shift", "close_drive", "exchange"}
+    for name in interface:
+        assert inspect.signature(getattr(SoftwareDrive, name)) == inspect.signature(getattr(FiscalDevice, name)), name
 
 
 # --- registration and numbering -----------------------------------------------------------------------
@@ -131,7 +139,7 @@ def test_registration_is_document_1_and_carries_the_drives_key_resource(blank):
     assert report.stamp.fn_serial == SERIAL and report.stamp.date_time == START
     assert report.key_resource_days == drive_module.KEY_VALIDITY_DAYS
     assert blank.status().registration == report
-    with pytest.raises(Exception, match="registered already"):
+    with pytest.raises(DriveError, match="registered already"):
         register(blank)
 
 
@@ -159,17 +167,48 @@ def test_a_receipt_comes_back_signed_and_its_bytes_decode_to_it(selling):
     assert signed.stamp.fiscal_sign_printed == int.from_bytes(signed.stamp.fiscal_sign[2:6], "big")
 
 
-def test_a_refused_receipt_writes_nothing(selling):
-    before = selling.status().last_document_number
-
+def test_a_refused_receipt_writes_nothing(path, selling):
     with pytest.raises(InvalidDocument) as refused:
         selling.receipt(sale(tax_system=TaxSystem.OSN, vat=VatRate.VAT_20))
     assert refused.value.tag == 1055
-    with pytest.raises(InvalidDocument):
+    with pytest.raises(InvalidRequest):
         selling.receipt(correction())  # a correction is not a receipt
+    with pytest.raises(InvalidRequest):
+        selling.receipt(sale(), request_id=42)
 
-    assert selling.status().last_document_number == before
-    assert selling.receipt(sale()).stamp.document_number == before + 1
+    assert archived_numbers(path) == [1, 2]
+    assert selling.receipt(sale()).stamp.document_number == 3
+
+
+def test_a_failure_while_storing_leaves_no_trace_and_no_gap(path, selling, monkeypatch):
+    def broken(document):
+        raise OSError("disk unplugged")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(drive_module, "_settlement_row", broken)  # fails after the document's row is written
+        with pytest.raises(OSError):
+            selling.receipt(sale())
+
+    assert archived_numbers(path) == [1, 2]
+    assert selling.receipt(sale()).stamp.document_number == 3
+    assert selling.audit() == 3
+
+
+def test_an_interruption_right_after_the_commit_keeps_the_drive_consistent(selling, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(drive_module._State, "apply", lambda state, document: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            selling.receipt(sale(), request_id="sale-1")
+
+    assert selling.status().receipt_number == 1  # committed, so it counts
+    assert selling.receipt(sale(), request_id="sale-1").stamp.document_number == 3
+    assert selling.receipt(sale()).stamp.receipt_number == 2
+    assert selling.audit() == 4
+
+
+def test_the_archive_itself_refuses_a_document_out_of_order(path, selling):
+    with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError, match="out of order"):
+        db.execute("INSERT INTO documents (number, form, signed_at, data, pending) VALUES (7, 3, '2026-11-27', x'00', 1)")
 
 
 # --- the shift ----------------------------------------------------------------------------------------
@@ -184,9 +223,9 @@ def test_selling_needs_an_open_shift_and_a_shift_opens_once(drive):
 
 
 def test_after_24_hours_the_shift_only_closes(selling, clock):
-    clock.advance(hours=23, minutes=59)
+    clock.advance(hours=24)
     selling.receipt(sale())
-    clock.advance(minutes=1)
+    clock.advance(seconds=1)
 
     assert selling.status().shift_state is ShiftState.EXPIRED
     with pytest.raises(ShiftExpired) as refused:
@@ -229,6 +268,27 @@ def test_the_close_report_adds_up_the_shift_and_the_drives_life(selling):
     assert second.lifetime_totals.sale.total == 31_000
 
 
+def test_vat_goes_to_the_counter_of_its_rate(blank):
+    register(blank, tax_systems=TaxSystem.OSN)
+    blank.open_shift()
+    for vat in (VatRate.VAT_20, VatRate.VAT_10, VatRate.VAT_20_120, VatRate.VAT_10_110, VatRate.VAT_0, VatRate.NO_VAT, VatRate.VAT_22):
+        blank.receipt(sale(12_000, tax_system=TaxSystem.OSN, vat=vat))
+
+    sales = blank.close_shift().shift_totals.sale
+
+    assert (sales.vat_20, sales.vat_10, sales.vat_20_120, sales.vat_10_110) == (2_000, 1_091, 2_000, 1_091)
+    assert (sales.turnover_vat_0, sales.turnover_no_vat, sales.total) == (12_000, 12_000, 84_000)
+
+
+def test_a_receipt_that_would_overflow_the_lifetime_counters_is_refused(selling, monkeypatch):
+    monkeypatch.setattr(drive_module, "COUNTER_MAX", 25_000)
+    selling.receipt(sale(20_000))
+
+    with pytest.raises(ResourceExhausted):
+        selling.receipt(sale(5_001))
+    assert selling.receipt(sale(5_000)).total == 5_000
+
+
 # --- the same request twice ---------------------------------------------------------------------------
 
 
@@ -241,6 +301,8 @@ def test_a_retried_request_returns_the_signed_document_instead_of_a_second_one(s
     assert selling.status().last_document_number == first.stamp.document_number
     with pytest.raises(InvalidRequest):
         selling.receipt(sale(99_900), request_id="sale-1")
+    with pytest.raises(InvalidRequest):
+        selling.cash_in(1_000, request_id="sale-1")
 
 
 def test_a_retried_request_is_answered_even_after_the_shift_closed(selling):

@@ -13,7 +13,18 @@ from hypothesis import strategies as st
 
 from openkassa.fiscal.errors import DecodeError, InvalidDocument
 from openkassa.fiscal.tags import CHILDREN, EXACT_BYTES, NESTED_ONLY, TAGS, Kind, spec
-from openkassa.fiscal.tlv import Fields, decode_document, decode_fields, encode_document, encode_fields
+from openkassa.fiscal.tlv import (
+    Fields,
+    decode_document,
+    decode_fields,
+    encode_document,
+    encode_fields,
+    encode_quantity,
+    encode_structure,
+    to_cp866,
+    wrap_document,
+    writer,
+)
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "ffd-1.2.md"
 
@@ -186,34 +197,45 @@ def test_the_decoder_tolerates_what_other_writers_produce():
 # --- refusals ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("fields", "tag", "words"),
-    [
-        ([(1020, -1)], 1020, "negative"),
-        ([(1020, 256**6)], 1020, "at most 6"),
-        ([(1040, 2**32)], 1040, "U32"),
-        ([(1054, 256)], 1054, "one byte"),
-        ([(1002, 1)], 1002, "True or False"),
-        ([(1020, True)], 1020, "integer"),
-        ([(1030, "я" * 129)], 1030, "129 characters, at most 128"),
-        ([(1030, "«Товар»")], 1030, "'«'"),
-        ([(1018, "7729724371000")], 1018, "exactly 12"),
-        ([(1077, b"\x00" * 5)], 1077, "exactly 6"),
-        ([(1023, Decimal("-1"))], 1023, "negative"),
-        ([(1023, 2.5)], 1023, "Decimal"),
-        ([(1023, Decimal("NaN"))], 1023, "not a number"),
-        ([(1023, Decimal("1E+17"))], 1023, "at most 7"),
-        ([(1012, datetime(2024, 3, 1, 9, 0, 0, 500))], 1012, "whole seconds"),
-        ([(1059, [(1030, "x" * 1100)])], 1030, "at most 128"),
-        ([(9999, "text")], 9999, "raw bytes"),
-    ],
-)
+REFUSALS = [
+    ([(1020, -1)], 1020, "negative"),
+    ([(1020, 256**6)], 1020, "at most 6"),
+    ([(1040, 2**32)], 1040, "U32"),
+    ([(1054, 256)], 1054, "one byte"),
+    ([(1002, 1)], 1002, "True or False"),
+    ([(1020, True)], 1020, "integer"),
+    ([(1030, "я" * 129)], 1030, "129 characters, at most 128"),
+    ([(1030, "«Товар»")], 1030, "'«'"),
+    ([(1018, "7729724371000")], 1018, "exactly 12"),
+    ([(1077, b"\x00" * 5)], 1077, "exactly 6"),
+    ([(1023, Decimal("-1"))], 1023, "negative"),
+    ([(1023, 2.5)], 1023, "Decimal"),
+    ([(1023, Decimal("NaN"))], 1023, "not a number"),
+    ([(1023, Decimal("1E+17"))], 1023, "at most 7"),
+    ([(1012, datetime(2024, 3, 1, 9, 0, 0, 500))], 1012, "whole seconds"),
+    ([(1059, [(1030, "x" * 1100)])], 1030, "at most 128"),
+    ([(9999, "text")], 9999, "raw bytes"),
+]
+
+
+@pytest.mark.parametrize(("fields", "tag", "words"), REFUSALS)
 def test_a_value_the_drive_would_refuse_is_refused_naming_its_tag(fields, tag, words):
     # given a requisite out of its range
     # when it is encoded
     with pytest.raises(InvalidDocument) as refused:
         encode_fields(fields)
     # then the error names the tag and says why
+    assert refused.value.tag == tag
+    assert words in refused.value.reason
+
+
+@pytest.mark.parametrize(("fields", "tag", "words"), [case for case in REFUSALS if case[0][0][0] in TAGS])
+def test_a_tags_writer_refuses_what_the_encoder_refuses(fields, tag, words):
+    # given a value the drive would refuse, when it is written alone by its tag's writer
+    ((outer, value),) = fields
+    with pytest.raises(InvalidDocument) as refused:
+        writer(outer)(value)
+    # then the refusal is the encoder's
     assert refused.value.tag == tag
     assert words in refused.value.reason
 
@@ -392,3 +414,84 @@ def test_arbitrary_bytes_decode_or_are_refused_with_a_decode_error(data):
     except InvalidDocument:
         return  # e.g. a non-minimal VLN that no longer fits, or a fixed string with odd padding
     assert decode_fields(again) == fields
+
+
+# --- writing a document in pieces ----------------------------------------------------------------------
+
+_any_requisite = st.sampled_from(sorted(TAGS)).flatmap(lambda t: st.tuples(st.just(t), _value(t, 0)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(requisite=_any_requisite)
+def test_a_tags_writer_writes_what_the_encoder_writes(requisite):
+    # given any value of any known tag, when its writer writes it, then the bytes are the encoder's
+    tag, value = requisite
+    assert writer(tag)(value) == encode_fields([(tag, value)])
+
+
+def _fewest_decimals(thousandths: int) -> Decimal:
+    value = Decimal(thousandths).scaleb(-3).normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
+@settings(max_examples=300, deadline=None)
+@given(thousandths=st.one_of(st.integers(0, 10**7), st.integers(0, 2**56 - 1), st.sampled_from([1, 10, 2500, 10**15, 10**18])))
+def test_a_quantity_in_thousandths_is_written_as_its_decimal_with_the_fewest_decimals(thousandths):
+    # given a quantity in thousandths (2500 = 2.5), when written, then the bytes are those of Decimal("2.5")
+    assert encode_quantity(thousandths) == encode_fields([(1023, _fewest_decimals(thousandths))])
+
+
+def test_quantities_are_written_with_their_decimals_as_the_reference_shows():
+    assert encode_quantity(2500) == hexbytes("FF 03 02 00  01 19")  # 2.5
+    assert encode_quantity(1000) == hexbytes("FF 03 02 00  00 01")  # 1
+    assert encode_quantity(1) == hexbytes("FF 03 02 00  03 01")  # 0.001
+
+
+@pytest.mark.parametrize("thousandths", [-1, True, 2.5, 2**56 + 1])
+def test_a_quantity_the_drive_cannot_hold_is_refused_on_1023(thousandths):
+    # given a negative, a non-integer or an 8-byte mantissa, when written, then 1023 is named
+    with pytest.raises(InvalidDocument) as refused:
+        encode_quantity(thousandths)
+    assert refused.value.tag == 1023
+
+
+def test_a_structure_written_from_its_written_children_is_the_one_the_encoder_writes():
+    # given the item of the worked example
+    children = [(1030, "Товар"), (1079, 12345), (1023, Decimal("1")), (1043, 12345)]
+    # when its children are written, then wrapped as 1059, then it is the encoder's 1059
+    assert encode_structure(1059, encode_fields(children)) == encode_fields([(1059, children)])
+
+
+def test_a_structure_too_long_and_a_tag_that_is_no_structure_are_refused():
+    with pytest.raises(InvalidDocument) as refused:
+        encode_structure(1059, b"\x00" * 1025)
+    assert refused.value.tag == 1059 and "at most 1024" in refused.value.reason
+    with pytest.raises(InvalidDocument) as refused:
+        encode_structure(1030, b"")
+    assert refused.value.tag == 1030
+
+
+def test_a_document_wrapped_from_its_written_requisites_is_the_encoded_document():
+    # given the requisites of the worked example, when written and wrapped as form 3, then it is the example
+    _, fields = decode_document(WORKED_EXAMPLE)
+    assert wrap_document(3, encode_fields(fields)) == WORKED_EXAMPLE == encode_document(3, fields)
+
+
+def test_an_unknown_form_is_refused_before_its_requisites():
+    # given a document of an unknown form whose requisite is refused too, then the form is named
+    for write in (lambda: encode_document(99, [(1020, -1)]), lambda: wrap_document(99, b"")):
+        with pytest.raises(InvalidDocument, match="unknown document form code 99") as refused:
+            write()
+        assert refused.value.tag is None
+
+
+def test_every_character_is_written_in_cp866_as_the_codec_writes_it():
+    # given every character of the basic plane, when written as CP866, then as str.encode("cp866") writes it
+    def written(write, char):
+        try:
+            return write(char)
+        except UnicodeEncodeError:
+            return None
+
+    chars = (chr(code) for code in range(0x10000) if not 0xD800 <= code <= 0xDFFF)
+    assert [char for char in chars if written(to_cp866, char) != written(lambda c: c.encode("cp866"), char)] == []

@@ -34,6 +34,7 @@ import secrets
 import sqlite3
 import struct
 import threading
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -57,7 +58,9 @@ from openkassa.fiscal.documents import (
     SettlementStatusReport,
     ShiftCloseReport,
     ShiftOpenReport,
+    Document,
     decode,
+    printable,
 )
 from openkassa.fiscal.enums import FormCode, SettlementType
 from openkassa.fiscal.errors import (
@@ -86,6 +89,8 @@ SHIFT_LIMIT = timedelta(hours=24)
 OFD_WAIT_LIMIT = timedelta(days=30)
 OFD_TIMEOUT = timedelta(days=unconfirmed.OFD_TIMEOUT_FLAG_DAYS)
 TIME_TOLERANCE = timedelta(seconds=unconfirmed.TIME_BACKWARDS_TOLERANCE_SECONDS)
+COUNTER_MAX = 2**63 - 1  # what SQLite adds up; the counters' VLN holds more (2**64 - 1)
+REQUEST_ID_MAX = 128
 
 UNSIGNED = bytes(6)
 _HEADER = struct.Struct("<HH")
@@ -113,13 +118,22 @@ CREATE TABLE documents (
     shift INTEGER,                    -- 1038
     receipt_number INTEGER,           -- 1042
     signed_at TEXT NOT NULL,          -- 1012, local time
-    request_id TEXT UNIQUE,
+    request_id TEXT UNIQUE,           -- the register's id of the operation, for safe retries
+    request_digest BLOB,              -- SHA-256 of the draft's bytes: a retry must send the same draft
     data BLOB NOT NULL,               -- the signed TLV bytes
     pending INTEGER NOT NULL,         -- 1: awaits the OFD's acknowledgement
     ofd_received_at TEXT,
     ofd_sign BLOB                     -- ФПО 1078
 );
 CREATE INDEX documents_pending ON documents (number) WHERE pending = 1;
+-- What the numbering rules make impossible, the database refuses too (a second line of defence).
+CREATE UNIQUE INDEX documents_one_registration ON documents (form) WHERE form = 1;
+CREATE UNIQUE INDEX documents_one_open_report_per_shift ON documents (shift) WHERE form = 2;
+CREATE UNIQUE INDEX documents_receipt_numbers ON documents (shift, receipt_number) WHERE receipt_number IS NOT NULL;
+CREATE TRIGGER documents_in_order BEFORE INSERT ON documents
+WHEN NEW.number != coalesce((SELECT max(number) FROM documents), 0) + 1
+  OR (SELECT form FROM documents ORDER BY number DESC LIMIT 1) = 6
+BEGIN SELECT RAISE(ABORT, 'a document out of order, or after the drive close report'); END;
 -- One row per receipt and correction receipt: what the counters (1194, 1157, 1158) add up.
 CREATE TABLE settlements (
     number INTEGER PRIMARY KEY REFERENCES documents (number),
@@ -181,7 +195,10 @@ def seal(secret: bytes, unsigned: bytes) -> tuple[bytes, bytes]:
 
 def verify(secret: bytes, data: bytes) -> bool:
     """True when the document's 1077 is the sign `secret` gives its bytes."""
-    offset = _sign_offset(data)
+    try:
+        offset = _sign_offset(data)
+    except DecodeError:
+        return False
     unsigned = data[:offset] + UNSIGNED + data[offset + 6:]
     return hmac.compare_digest(fiscal_sign(secret, unsigned), data[offset:offset + 6])
 
@@ -191,7 +208,7 @@ def verify(secret: bytes, data: bytes) -> bool:
 
 @dataclass
 class _State:
-    """What the archive says, kept in memory between documents and read back after a restart."""
+    """What the archive says, kept in memory between documents; `_read_state` reads it back."""
 
     registration: RegistrationReport | None = None
     closed: bool = False
@@ -202,17 +219,46 @@ class _State:
     shift_opened_at: datetime | None = None
     shift_open_number: int = 0  # 1040 of the open report
     receipt_number: int = 0
+    lifetime_total: int = 0  # Σ 1020 of every receipt and correction: the counters must not overflow
+
+    def apply(self, document: Document) -> None:
+        """Take a document just committed to the archive into account."""
+        stamp = document.stamp
+        self.last_number = stamp.document_number
+        self.last_at = max(stamp.date_time, self.last_at or stamp.date_time)
+        form = document.form
+        if form is FormCode.REGISTRATION:
+            self.registration = document
+        elif form is FormCode.SHIFT_OPEN:
+            self.shift, self.shift_open, self.shift_opened_at = stamp.shift, True, stamp.date_time
+            self.shift_open_number, self.receipt_number = stamp.document_number, 0
+        elif form is FormCode.SHIFT_CLOSE:
+            self.shift_open, self.shift_opened_at = False, None
+        elif form is FormCode.DRIVE_CLOSE:
+            self.closed = True
+        elif form in _SETTLEMENT_FORMS:
+            self.receipt_number = stamp.receipt_number
+            self.lifetime_total += document.total
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A register's operation id and the digest of what it asked for."""
+
+    id: str
+    digest: bytes
 
 
 class SoftwareDrive:
     """The emulated fiscal drive. Make one with `create()`, reopen it with `open()`, register it once.
 
     `clock` gives the local time at the place of settlement (naive), the time written in 1012.
+    Every method may be called from any thread; they take turns.
     """
 
     def __init__(self, path: Path, connection: sqlite3.Connection, lock_file: int, clock: Callable[[], datetime]):
         self.path = path
-        self._db = connection
+        self._db: sqlite3.Connection | None = connection
         self._lock_file = lock_file
         self._clock = clock
         self._mutex = threading.RLock()
@@ -238,28 +284,34 @@ class SoftwareDrive:
         key_validity_days: int = KEY_VALIDITY_DAYS,
         capacity: int = ARCHIVE_CAPACITY,
     ) -> SoftwareDrive:
-        """A new, unregistered drive in a new file (written aside and renamed, so never half made)."""
+        """A new, unregistered drive in a new file: written aside, then linked in place, so it is
+        never half made and never replaces a drive that exists."""
         path = Path(path)
         if path.exists():
             raise FileExistsError(f"a fiscal drive exists already: {path}")
         serial = serial or SERIAL_PREFIX + f"{secrets.randbelow(10**12):012d}"
         if not (len(serial) == 16 and serial.isascii() and serial.isdigit()):
             raise InvalidRequest(f"a fiscal drive serial (1041) is 16 digits: {serial!r}")
-        if not 1 <= capacity:
-            raise InvalidRequest("the archive holds at least one document")
-        draft = path.with_name(path.name + ".new")
-        draft.unlink(missing_ok=True)
-        with sqlite3.connect(draft, isolation_level=None) as connection:
-            connection.execute("PRAGMA journal_mode = DELETE")
-            connection.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
-            connection.execute(
-                "INSERT INTO drive (id, serial, secret, keys_expire_on, capacity) VALUES (1, ?, ?, ?, ?)",
-                (serial, secret or secrets.token_bytes(32), (clock().date() + timedelta(days=key_validity_days)).isoformat(), capacity),
-            )
-        connection.close()
-        _fsync(draft)
-        os.replace(draft, path)
-        _fsync(path.parent)
+        if capacity < 1 or key_validity_days < 1:
+            raise InvalidRequest("a drive holds at least one document and its keys last at least a day")
+        descriptor, draft_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".new")
+        os.close(descriptor)
+        draft = Path(draft_name)
+        try:
+            connection = sqlite3.connect(draft, isolation_level=None)
+            try:
+                connection.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
+                connection.execute(
+                    "INSERT INTO drive (id, serial, secret, keys_expire_on, capacity) VALUES (1, ?, ?, ?, ?)",
+                    (serial, secret or secrets.token_bytes(32), (clock().date() + timedelta(days=key_validity_days)).isoformat(), capacity),
+                )
+            finally:
+                connection.close()
+            _fsync(draft)
+            os.link(draft, path)  # refuses, unlike a rename, when another process made the drive meanwhile
+            _fsync(path.parent)
+        finally:
+            draft.unlink(missing_ok=True)
         return cls.open(path, clock=clock)
 
     @classmethod
@@ -287,11 +339,11 @@ class SoftwareDrive:
     def close(self) -> None:
         """Let go of the file (the drive itself stays as it is; see `close_drive` for form 6)."""
         with self._mutex:
-            if self._lock_file < 0:
+            if self._db is None:
                 return
             self._db.close()
+            self._db = None
             os.close(self._lock_file)
-            self._lock_file = -1
 
     def __enter__(self) -> SoftwareDrive:
         return self
@@ -302,9 +354,9 @@ class SoftwareDrive:
     # --- status ---------------------------------------------------------------------------------
 
     def status(self) -> DriveStatus:
-        with self._mutex:
+        with self._held() as db:
             state, now = self._state, self._clock()
-            count, first_number, first_date = self._unsent_head()
+            count, first_number, first_date = self._unsent_head(db)
             return DriveStatus(
                 fn_serial=self.serial,
                 registration=state.registration,
@@ -318,7 +370,7 @@ class SoftwareDrive:
                 unsent_count=count,
                 first_unsent_number=first_number,
                 first_unsent_date=first_date,
-                ofd_blocked=first_date is not None and now - first_date > OFD_WAIT_LIMIT,
+                ofd_blocked=_ofd_blocked(now, first_date),
                 key_resource_days=self._key_days(now),
                 flags=self._flags(now, first_date),
             )
@@ -339,18 +391,18 @@ class SoftwareDrive:
 
         The report's 1213 (key resource) is the drive's own; whatever the draft says is replaced.
         """
-        with self._mutex:
+        if type(report) is not RegistrationReport:
+            raise InvalidRequest(f"expected a RegistrationReport draft, not {type(report).__name__}")
+        with self._held():
             if self._state.registration is not None:
                 raise DriveError("the drive is registered already; re-registration (form 11) is not supported")
             now = self._now()
             draft = replace(report, key_resource_days=self._key_days(now))
             identity = dict(registration_number=registration_number, user_inn=user_inn, user=user, address=address, place=place)
-            document = self._form(draft, now, identity=identity, pending=not draft.offline)
-            self._state.registration = document
-            return document
+            return self._form(draft, now, identity=identity)
 
     def open_shift(self, cashier: str | None = None, cashier_inn: str | None = None) -> ShiftOpenReport:
-        with self._mutex:
+        with self._held() as db:
             registration = self._registered()
             now = self._now()
             if self._state.shift_open:
@@ -358,13 +410,9 @@ class SoftwareDrive:
             self._may_form(now)
             draft = ShiftOpenReport(
                 kkt_version=registration.kkt_version, kkt_ffd_version=registration.kkt_ffd_version,
-                cashier=cashier, cashier_inn=cashier_inn, flags=self._flags(now, self._unsent_head()[2]),
+                cashier=cashier, cashier_inn=cashier_inn, flags=self._flags(now, self._unsent_head(db)[2]),
             )
-            state = self._state
-            document = self._form(draft, now, shift=state.shift + 1)
-            state.shift, state.shift_open, state.shift_opened_at = state.shift + 1, True, now
-            state.shift_open_number, state.receipt_number = document.stamp.document_number, 0
-            return document
+            return self._form(draft, now, shift=self._state.shift + 1)
 
     def receipt(self, draft: Receipt, request_id: str | None = None) -> Receipt:
         return self._settle(Receipt, draft, request_id)
@@ -373,16 +421,15 @@ class SoftwareDrive:
         return self._settle(CorrectionReceipt, draft, request_id)
 
     def settlement_status_report(self) -> SettlementStatusReport:
-        with self._mutex:
+        with self._held() as db:
             registration = self._registered()
             now = self._now()
             self._may_form(now)
-            count, first_number, first_date = self._unsent_head()
-            unsent_totals = self._unsent_totals() if count else None
+            count, first_number, first_date = self._unsent_head(db)
             draft = SettlementStatusReport(
                 lifetime_totals=self._counters(), key_resource_days=self._key_days(now), offline=registration.offline,
                 unsent_count=count, first_unsent_number=first_number, first_unsent_date=first_date,
-                unsent_totals=unsent_totals,
+                unsent_totals=self._unsent_totals() if count else None,
             )
             return self._form(draft, now, shift=self._state.shift or None)
 
@@ -391,14 +438,14 @@ class SoftwareDrive:
 
         Its 1097/1098 count the documents awaiting the OFD before this report.
         """
-        with self._mutex:
+        with self._held() as db:
             self._registered()
             now = self._now()
             state = self._state
             if not state.shift_open:
                 raise ShiftClosed("no shift is open")
             self._may_form(now, closing=True)
-            count, _, first_date = self._unsent_head()
+            count, _, first_date = self._unsent_head(db)
             reports = 1 if unconfirmed.SHIFT_DOCUMENT_COUNT_INCLUDES_REPORTS else -1
             draft = ShiftCloseReport(
                 receipts_count=state.receipt_number,
@@ -409,24 +456,20 @@ class SoftwareDrive:
                 unsent_count=count, first_unsent_date=first_date,
                 cashier=cashier, cashier_inn=cashier_inn, flags=self._flags(now, first_date),
             )
-            document = self._form(draft, now, shift=state.shift)
-            state.shift_open, state.shift_opened_at = False, None
-            return document
+            return self._form(draft, now, shift=state.shift)
 
     def close_drive(self, cashier: str | None = None, cashier_inn: str | None = None) -> DriveCloseReport:
         """Form the drive close report (form 6); the drive signs nothing after it."""
-        with self._mutex:
+        with self._held():
             self._registered()
             now = self._now()
             if self._state.shift_open:
                 raise ShiftAlreadyOpen("close the shift before closing the drive")
             if not self._state.shift:
-                raise ShiftClosed("the close report carries the last shift number (1038): open and close a shift first")
+                raise DriveError("the close report carries the last shift number (1038): a drive closes after its first shift")
             self._may_form(now, closing=True)
             draft = DriveCloseReport(lifetime_totals=self._counters(), cashier=cashier, cashier_inn=cashier_inn)
-            document = self._form(draft, now, shift=self._state.shift)
-            self._state.closed = True
-            return document
+            return self._form(draft, now, shift=self._state.shift)
 
     # --- not fiscal -----------------------------------------------------------------------------
 
@@ -437,12 +480,12 @@ class SoftwareDrive:
         return self._cash("out", amount, cashier, request_id)
 
     def x_report(self) -> XReport:
-        with self._mutex:
+        with self._held() as db:
             self._registered()
             state, now = self._state, self._clock()
             if not state.shift_open:
                 raise ShiftClosed("the X report needs an open shift")
-            cash_in, cash_out = self._db.execute(
+            cash_in, cash_out = db.execute(
                 "SELECT coalesce(sum(CASE kind WHEN 'in' THEN amount END), 0),"
                 " coalesce(sum(CASE kind WHEN 'out' THEN amount END), 0) FROM cash_operations WHERE shift = ?",
                 (state.shift,),
@@ -451,14 +494,15 @@ class SoftwareDrive:
                 shift=state.shift, opened_at=state.shift_opened_at, made_at=now.replace(microsecond=0),
                 receipts_count=state.receipt_number, totals=self._counters(state.shift),
                 cash_in=cash_in, cash_out=cash_out, cash_in_drawer=self._drawer(state.shift),
-                unsent_count=self._unsent_head()[0],
+                unsent_count=self._unsent_head(db)[0],
             )
 
     # --- the archive and the OFD ----------------------------------------------------------------
 
     def document(self, number: int) -> bytes:
         """The signed bytes of document `number` (1040)."""
-        row = self._db.execute("SELECT data FROM documents WHERE number = ?", (number,)).fetchone()
+        with self._held() as db:
+            row = db.execute("SELECT data FROM documents WHERE number = ?", (number,)).fetchone()
         if row is None:
             raise DriveError(f"no document {number} in the archive")
         return row[0]
@@ -466,9 +510,10 @@ class SoftwareDrive:
     def documents(self, since: int = 1) -> Iterator[tuple[int, bytes]]:
         """Every document from number `since` on, in order, as (1040, bytes)."""
         while True:
-            rows = self._db.execute(
-                "SELECT number, data FROM documents WHERE number >= ? ORDER BY number LIMIT 500", (since,)
-            ).fetchall()
+            with self._held() as db:
+                rows = db.execute(
+                    "SELECT number, data FROM documents WHERE number >= ? ORDER BY number LIMIT 500", (since,)
+                ).fetchall()
             yield from rows
             if len(rows) < 500:
                 return
@@ -476,9 +521,10 @@ class SoftwareDrive:
 
     def unsent(self, limit: int = 500) -> list[tuple[int, bytes]]:
         """The oldest documents awaiting the OFD, as (1040, bytes)."""
-        return self._db.execute(
-            "SELECT number, data FROM documents WHERE pending = 1 ORDER BY number LIMIT ?", (limit,)
-        ).fetchall()
+        with self._held() as db:
+            return db.execute(
+                "SELECT number, data FROM documents WHERE pending = 1 ORDER BY number LIMIT ?", (limit,)
+            ).fetchall()
 
     def acknowledge(self, acknowledgement: Acknowledgement) -> bool:
         """Take the OFD's answer: an accepted document leaves the unsent queue. True if it was in it."""
@@ -486,8 +532,8 @@ class SoftwareDrive:
             raise DriveError(f"an acknowledgement for drive {acknowledgement.fn_serial}, not {self.serial}")
         if not acknowledgement.accepted:
             return False
-        with self._mutex, self._transaction():
-            cursor = self._db.execute(
+        with self._held() as db, self._transaction(db):
+            cursor = db.execute(
                 "UPDATE documents SET pending = 0, ofd_received_at = ?, ofd_sign = ? WHERE number = ? AND pending = 1",
                 (acknowledgement.received_at.isoformat(), acknowledgement.operator_sign, acknowledgement.document_number),
             )
@@ -514,10 +560,11 @@ class SoftwareDrive:
     def audit(self) -> int:
         """Check the whole archive; return the number of documents, or raise `DriveError`.
 
-        Numbers run 1..N without gaps, every document decodes, carries its own number and this
-        drive's serial, and its fiscal sign is this drive's.
+        Numbers run 1..N without gaps; every document decodes, carries its own number and this
+        drive's serial and its fiscal sign; the counters' rows agree with the receipts; the state
+        in memory is what the archive says.
         """
-        with self._mutex:
+        with self._held() as db:
             expected = 0
             for number, data in self.documents():
                 expected += 1
@@ -531,21 +578,51 @@ class SoftwareDrive:
                     raise DriveError(f"document {number} carries another number or drive")
                 if not verify(self._secret, data):
                     raise DriveError(f"document {number} has a wrong fiscal sign")
-            if expected != self._state.last_number:
-                raise DriveError(f"the archive holds {expected} documents, the drive counts {self._state.last_number}")
+                if isinstance(document, Receipt | CorrectionReceipt):
+                    row = db.execute(f"SELECT {_SETTLEMENT_COLUMNS} FROM settlements WHERE number = ?", (number,)).fetchone()
+                    if row != _settlement_row(document):
+                        raise DriveError(f"the counters' row of document {number} differs from the document")
+            settlements = db.execute("SELECT count(*) FROM settlements").fetchone()[0]
+            receipts = db.execute(
+                f"SELECT count(*) FROM documents WHERE form IN ({', '.join('?' for _ in _SETTLEMENT_FORMS)})", _SETTLEMENT_FORMS
+            ).fetchone()[0]
+            if settlements != receipts:
+                raise DriveError(f"the counters hold {settlements} rows for {receipts} receipts")
+            if self._read_state() != self._state:
+                raise DriveError("the drive's state in memory differs from its archive")
             return expected
 
     # --- inside ---------------------------------------------------------------------------------
 
+    @contextmanager
+    def _held(self) -> Iterator[sqlite3.Connection]:
+        """Take the drive for one operation (threads take turns); refuse once the file is let go."""
+        with self._mutex:
+            if self._db is None:
+                raise DriveError(f"the fiscal drive {self.path} was closed by this program (close())")
+            yield self._db
+
+    @staticmethod
+    @contextmanager
+    def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
     def _read_state(self) -> _State:
-        state = _State()
-        db = self._db
-        last = db.execute("SELECT number, form, signed_at FROM documents ORDER BY number DESC LIMIT 1").fetchone()
+        state, db = _State(), self._db
+        last = db.execute("SELECT number, form FROM documents ORDER BY number DESC LIMIT 1").fetchone()
         if last is None:
             return state
-        state.last_number, state.last_at = last[0], datetime.fromisoformat(last[2])
-        state.closed = last[1] == FormCode.DRIVE_CLOSE
+        state.last_number, state.closed = last[0], last[1] == FormCode.DRIVE_CLOSE
+        state.last_at = datetime.fromisoformat(db.execute("SELECT max(signed_at) FROM documents").fetchone()[0])
         state.registration = decode(db.execute("SELECT data FROM documents WHERE number = 1").fetchone()[0])
+        state.lifetime_total = db.execute("SELECT coalesce(sum(total), 0) FROM settlements").fetchone()[0]
         shift = db.execute(
             "SELECT number, form, shift, signed_at FROM documents WHERE form IN (?, ?) ORDER BY number DESC LIMIT 1",
             (FormCode.SHIFT_OPEN, FormCode.SHIFT_CLOSE),
@@ -559,22 +636,12 @@ class SoftwareDrive:
                 ).fetchone()[0]
         return state
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
     def _now(self) -> datetime:
-        """The time of the next document; refused if earlier than the last one beyond the tolerance."""
+        """The time of the next document; refused if earlier than the latest one beyond the tolerance."""
         now = self._clock().replace(microsecond=0)
-        last = self._state.last_at
-        if last is not None and now < last - TIME_TOLERANCE:
-            raise TimeWentBackwards(f"the clock says {now}, the last document is dated {last}")
+        latest = self._state.last_at
+        if latest is not None and now < latest - TIME_TOLERANCE:
+            raise TimeWentBackwards(f"the clock says {now}, a document is dated {latest} already")
         return now
 
     def _registered(self) -> RegistrationReport:
@@ -588,7 +655,7 @@ class SoftwareDrive:
         state = self._state
         if not state.shift_open:
             return ShiftState.CLOSED
-        return ShiftState.EXPIRED if now - state.shift_opened_at >= SHIFT_LIMIT else ShiftState.OPEN
+        return ShiftState.EXPIRED if now - state.shift_opened_at > SHIFT_LIMIT else ShiftState.OPEN
 
     def _selling_shift(self, now: datetime) -> int:
         shift_state = self._shift_state(now)
@@ -602,8 +669,8 @@ class SoftwareDrive:
         """Refuse a new document when the OFD wait or the drive's resources are exhausted."""
         if closing and unconfirmed.CLOSE_ALLOWED_WHEN_OFD_BLOCKED:
             return
-        first_date = self._unsent_head()[2]
-        if first_date is not None and now - first_date > OFD_WAIT_LIMIT:
+        first_date = self._unsent_head(self._db)[2]
+        if _ofd_blocked(now, first_date):
             raise OfdWaitExceeded(f"the OFD has not acknowledged a document of {first_date} for over 30 days")
         if not closing and (self._state.last_number >= self._capacity or self._key_days(now) <= 0):
             raise ResourceExhausted("the drive's keys expired or its archive is full: replace the drive")
@@ -620,20 +687,24 @@ class SoftwareDrive:
             ofd_timeout=first_unsent_date is not None and now - first_unsent_date > OFD_TIMEOUT,
         )
 
-    def _unsent_head(self) -> tuple[int, int | None, datetime | None]:
+    @staticmethod
+    def _unsent_head(db: sqlite3.Connection) -> tuple[int, int | None, datetime | None]:
         """1097, 1116 and 1098: how many documents await the OFD, the first one's number and date."""
-        count, first = self._db.execute("SELECT count(*), min(number) FROM documents WHERE pending = 1").fetchone()
+        count, first = db.execute("SELECT count(*), min(number) FROM documents WHERE pending = 1").fetchone()
         if not count:
             return 0, None, None
-        signed_at = self._db.execute("SELECT signed_at FROM documents WHERE number = ?", (first,)).fetchone()[0]
+        signed_at = db.execute("SELECT signed_at FROM documents WHERE number = ?", (first,)).fetchone()[0]
         return count, first, datetime.fromisoformat(signed_at)
 
     def _settle(self, kind: type[D], draft: D, request_id: str | None) -> D:
         if type(draft) is not kind:
-            raise InvalidDocument(None, f"expected a {kind.__name__} draft, not {type(draft).__name__}")
-        with self._mutex:
-            if request_id is not None:
-                known = self._known(request_id, draft)
+            raise InvalidRequest(f"expected a {kind.__name__} draft, not {type(draft).__name__}")
+        if draft.stamp is not None:
+            raise InvalidRequest("the draft is signed already: a drive signs drafts")
+        request = None if request_id is None else _Request(_request_id(request_id), hashlib.sha256(draft.to_bytes()).digest())
+        with self._held():
+            if request is not None:
+                known = self._known(request)
                 if known is not None:
                     return known
             registration = self._registered()
@@ -642,49 +713,75 @@ class SoftwareDrive:
             self._may_form(now)
             if not draft.tax_system & registration.tax_systems:
                 raise InvalidDocument(1055, f"the register is not registered for {draft.tax_system.label} (1062)")
-            document = self._form(draft, now, shift=shift, receipt_number=self._state.receipt_number + 1, request_id=request_id)
-            self._state.receipt_number += 1
-            return document
+            if self._state.lifetime_total + draft.total > COUNTER_MAX:
+                raise ResourceExhausted("the drive's lifetime counters would overflow: replace the drive")
+            return self._form(draft, now, shift=shift, receipt_number=self._state.receipt_number + 1, request=request)
 
-    def _known(self, request_id: str, draft: D) -> D | None:
-        """The document already signed for `request_id`, if any; it must be the same draft."""
-        row = self._db.execute("SELECT data FROM documents WHERE request_id = ?", (request_id,)).fetchone()
+    def _known(self, request: _Request) -> Document | None:
+        """The document already signed for this request, if any; the request must be the same."""
+        row = self._db.execute("SELECT data, request_digest FROM documents WHERE request_id = ?", (request.id,)).fetchone()
         if row is None:
+            if self._db.execute("SELECT 1 FROM cash_operations WHERE request_id = ?", (request.id,)).fetchone():
+                raise InvalidRequest(f"request {request.id!r} was a cash operation")
             return None
-        document = decode(row[0])
-        if replace(document, stamp=None) != draft:
-            raise InvalidRequest(f"request {request_id!r} was used for another document ({document.stamp.document_number})")
-        return document
+        data, digest = row
+        if digest != request.digest:
+            raise InvalidRequest(f"request {request.id!r} was used for another document ({len(data)} bytes already signed)")
+        return decode(data)
 
-    def _form(self, draft, now: datetime, *, shift: int | None = None, receipt_number: int | None = None,
-              request_id: str | None = None, identity: dict | None = None, pending: bool | None = None):
-        """Number, sign and durably store `draft`; return it complete. Nothing is written if it fails."""
+    def _form(
+        self,
+        draft: Document,
+        now: datetime,
+        *,
+        shift: int | None = None,
+        receipt_number: int | None = None,
+        request: _Request | None = None,
+        identity: dict[str, str] | None = None,
+    ) -> Document:
+        """Number, sign and durably store `draft`; return the document as the archive holds it.
+
+        Nothing is written if anything fails; the state in memory changes only after the commit,
+        and is read back from the archive if anything fails after it.
+        """
         state = self._state
+        registration = draft if state.registration is None else state.registration
         if identity is None:
-            registration_stamp = state.registration.stamp
-            identity = dict(
-                registration_number=registration_stamp.registration_number, user_inn=registration_stamp.user_inn,
-                user=registration_stamp.user, address=registration_stamp.address, place=registration_stamp.place,
-            )
-        if pending is None:
-            pending = not state.registration.offline
-        number = state.last_number + 1
+            stamp = registration.stamp
+            identity = dict(registration_number=stamp.registration_number, user_inn=stamp.user_inn, user=stamp.user,
+                            address=stamp.address, place=stamp.place)
         stamp = DriveStamp(
-            fn_serial=self.serial, document_number=number, date_time=now, fiscal_sign=UNSIGNED,
+            fn_serial=self.serial, document_number=state.last_number + 1, date_time=now, fiscal_sign=UNSIGNED,
             shift=shift, receipt_number=receipt_number, **identity,
         )
         sign, data = seal(self._secret, draft.stamped(stamp).to_bytes())
         document = draft.stamped(replace(stamp, fiscal_sign=sign))
-        with self._transaction():
-            self._db.execute(
-                "INSERT INTO documents (number, form, shift, receipt_number, signed_at, request_id, data, pending)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (number, int(document.form), shift, receipt_number, now.isoformat(), request_id, data, int(pending)),
-            )
-            if isinstance(document, Receipt | CorrectionReceipt):
-                self._db.execute(_INSERT_SETTLEMENT, _settlement_row(document))
-        state.last_number, state.last_at = number, max(now, state.last_at or now)
-        return document
+        try:  # what the archive will hold must read back as what was signed
+            archived = decode(data)
+        except FiscalError as error:
+            raise InvalidDocument(getattr(error, "tag", None), f"the draft does not read back from its bytes: {error}") from error
+        if archived != document:
+            raise InvalidDocument(None, "the draft changed when read back from its bytes; nothing was signed")
+        self._store(archived, data, request, pending=not registration.offline)
+        return archived
+
+    def _store(self, document: Document, data: bytes, request: _Request | None, pending: bool) -> None:
+        db = self._db
+        stamp = document.stamp
+        try:
+            with self._transaction(db):
+                db.execute(
+                    "INSERT INTO documents (number, form, shift, receipt_number, signed_at, request_id, request_digest, data, pending)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (stamp.document_number, int(document.form), stamp.shift, stamp.receipt_number, stamp.date_time.isoformat(),
+                     request and request.id, request and request.digest, data, int(pending)),
+                )
+                if isinstance(document, Receipt | CorrectionReceipt):
+                    db.execute(_INSERT_SETTLEMENT, _settlement_row(document))
+            self._state.apply(document)
+        except BaseException:
+            self._state = self._read_state()  # whatever happened, the archive is the truth
+            raise
 
     def _counters(self, shift: int | None = None) -> Counters:
         """1194 of `shift`, or 1157 over the drive's life, added up from the settlements."""
@@ -694,15 +791,29 @@ class SoftwareDrive:
             f" FROM settlements {where} GROUP BY settlement, correction",
             parameters,
         ).fetchall()
-        return _counters_of(rows)
+        parts: dict[str, OperationCounters] = {}
+        corrections: dict[str, OperationCounters] = {}
+        for settlement, correction, count, *sums in rows:
+            part = _PART_OF_SETTLEMENT[SettlementType(settlement)]
+            (corrections if correction else parts)[part] = OperationCounters(count=count, **dict(zip(SUMS + VAT_SUMS, sums, strict=True)))
+        correction_count = sum(part.count for part in corrections.values())
+        return Counters(
+            count=sum(part.count for part in parts.values()) + correction_count,
+            corrections=CorrectionCounters(count=correction_count, **corrections),
+            **parts,
+        )
 
     def _unsent_totals(self) -> CorrectionCounters:
-        """1158: the receipts and corrections awaiting the OFD, by settlement type, without VAT."""
+        """1158: the receipts and corrections awaiting the OFD by settlement type (no VAT sums)."""
         rows = self._db.execute(
-            f"SELECT settlement, 1, count(*), {', '.join(f'sum({name})' for name in SUMS)}, {', '.join('0' for _ in VAT_SUMS)}"
+            f"SELECT settlement, count(*), {', '.join(f'sum({name})' for name in SUMS)}"
             " FROM settlements JOIN documents USING (number) WHERE documents.pending = 1 GROUP BY settlement"
         ).fetchall()
-        return _counters_of(rows).corrections
+        parts = {
+            _PART_OF_SETTLEMENT[SettlementType(settlement)]: OperationCounters(count=count, **dict(zip(SUMS, sums, strict=True)))
+            for settlement, count, *sums in rows
+        }
+        return CorrectionCounters(count=sum(part.count for part in parts.values()), **parts)
 
     def _drawer(self, shift: int) -> int:
         """Cash in the drawer: what the shift's receipts took in cash net of what they paid out, ± cash operations."""
@@ -719,9 +830,13 @@ class SoftwareDrive:
     def _cash(self, kind: str, amount: int, cashier: str | None, request_id: str | None) -> CashOperation:
         if type(amount) is not int or not 0 < amount <= VLN6_MAX:
             raise InvalidRequest(f"a cash {kind} amount is a positive number of kopecks: {amount!r}")
-        with self._mutex:
+        cashier = _cashier(cashier)
+        request_id = None if request_id is None else _request_id(request_id)
+        with self._held() as db:
             if request_id is not None:
-                row = self._db.execute(
+                if db.execute("SELECT 1 FROM documents WHERE request_id = ?", (request_id,)).fetchone():
+                    raise InvalidRequest(f"request {request_id!r} was a fiscal document")
+                row = db.execute(
                     "SELECT shift, kind, amount, made_at, cashier FROM cash_operations WHERE request_id = ?", (request_id,)
                 ).fetchone()
                 if row is not None:
@@ -733,24 +848,44 @@ class SoftwareDrive:
             shift = self._selling_shift(now)
             if kind == "out" and amount > (drawer := self._drawer(shift)):
                 raise NotEnoughCash(f"the drawer holds {drawer} kopecks, {amount} asked")
-            with self._transaction():
-                self._db.execute(
+            with self._transaction(db):
+                db.execute(
                     "INSERT INTO cash_operations (shift, kind, amount, cashier, made_at, request_id) VALUES (?, ?, ?, ?, ?, ?)",
                     (shift, kind, amount, cashier, now.isoformat(), request_id),
                 )
             return CashOperation(shift=shift, kind=kind, amount=amount, made_at=now, cashier=cashier)
 
 
+def _ofd_blocked(now: datetime, first_unsent_date: datetime | None) -> bool:
+    """The 30-day rule: the oldest document awaiting the OFD is older than that (reference §5)."""
+    return first_unsent_date is not None and now - first_unsent_date > OFD_WAIT_LIMIT
+
+
+def _request_id(value: object) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= REQUEST_ID_MAX:
+        raise InvalidRequest(f"a request id is a text of 1 to {REQUEST_ID_MAX} characters: {value!r}")
+    return value
+
+
+def _cashier(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not printable(value).strip() or len(printable(value)) > 64:
+        raise InvalidRequest(f"a cashier (1021) is a text of at most 64 characters: {value!r}")
+    return printable(value)
+
+
+_SETTLEMENT_COLUMNS = ", ".join(("number", "shift", "settlement", "correction", *SUMS, *VAT_SUMS))
 _INSERT_SETTLEMENT = (
-    f"INSERT INTO settlements (number, shift, settlement, correction, {', '.join(SUMS + VAT_SUMS)})"
-    f" VALUES ({', '.join('?' for _ in range(4 + len(SUMS) + len(VAT_SUMS)))})"
+    f"INSERT INTO settlements ({_SETTLEMENT_COLUMNS}) VALUES ({', '.join('?' for _ in _SETTLEMENT_COLUMNS.split(', '))})"
 )
 
 
 def _settlement_row(document: Receipt | CorrectionReceipt) -> tuple:
+    """What a receipt adds to the counters: its sums by tender, and its VAT by rate (receipts only, §2.5)."""
     correction = isinstance(document, CorrectionReceipt)
     vat = dict.fromkeys(VAT_SUMS, 0)
-    if not correction:  # correction counters hold no VAT sums (§2.5)
+    if not correction:  # correction counters hold no VAT sums
         for tag, value in document.vat_totals.items():
             column = _VAT_COLUMN_OF_TAG.get(tag)
             if column is not None:
@@ -759,22 +894,6 @@ def _settlement_row(document: Receipt | CorrectionReceipt) -> tuple:
     return (
         stamp.document_number, stamp.shift, int(document.settlement), int(correction),
         *(getattr(document, name) for name in SUMS), *(vat[name] for name in VAT_SUMS),
-    )
-
-
-def _counters_of(rows: list[tuple]) -> Counters:
-    """Counters from rows of (settlement, correction, count, *SUMS, *VAT_SUMS)."""
-    parts: dict[str, OperationCounters] = {}
-    corrections: dict[str, OperationCounters] = {}
-    for settlement, correction, count, *sums in rows:
-        values = dict(zip(SUMS + VAT_SUMS, sums, strict=True))
-        part = _PART_OF_SETTLEMENT[SettlementType(settlement)]
-        (corrections if correction else parts)[part] = OperationCounters(count=count, **values)
-    correction_count = sum(part.count for part in corrections.values())
-    return Counters(
-        count=sum(part.count for part in parts.values()) + correction_count,
-        corrections=CorrectionCounters(count=correction_count, **corrections),
-        **parts,
     )
 
 
