@@ -39,7 +39,7 @@ def ours() -> bytes:
                        user_inn="7707083893", user="ООО Ромашка", address="Москва", place="Магазин",
                        document_number=7, date_time=datetime(2026, 11, 27, 10, 15), fiscal_sign=sign,
                        shift=1, receipt_number=1)
-    return Receipt(**{**draft.__dict__, "stamp": stamp}).to_bytes()
+    return draft.stamped(stamp).to_bytes()
 
 
 def baseline() -> bytes:

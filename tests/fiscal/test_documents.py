@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import re
 from dataclasses import replace
 from datetime import date, datetime
@@ -9,9 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from openkassa.fiscal import requirements
-from openkassa.fiscal.arithmetic import vat_of
+from openkassa.fiscal import requirements, tlv
+from openkassa.fiscal.arithmetic import line_amount, vat_of
 from openkassa.fiscal.documents import (
     CorrectionCounters,
     CorrectionReceipt,
@@ -131,6 +135,43 @@ def test_every_document_reads_back_from_its_bytes_as_it_was(build):
 
 
 @pytest.mark.parametrize("build", DOCUMENTS.values(), ids=DOCUMENTS.keys())
+def test_every_document_writes_the_bytes_of_its_requisites(build):
+    # given any document, when written (its parts written apart and joined), then it is its requisites encoded
+    document = build()
+    assert document.to_bytes() == tlv.encode_document(document.form, document.fields())
+
+
+EXTRAS = [(), ((1191, "партия 12"),), ((1163, [(1302, "4601234567893")]),), ((1223, [(1075, "+79990000000")]), (1222, 2))]
+
+
+@st.composite
+def any_item(draw) -> Item:
+    """An item of any kind the register can sell: every rate, method, type and unit, weighed or not, extras."""
+    quantity = draw(st.one_of(st.integers(1, 10**7), st.sampled_from([1, 10, 100, 1_000, 2_500, 10**12])))
+    price = draw(st.integers(0, min(10**8, 10**14 // quantity)))  # Σ of five items stays a 6-byte sum
+    amount = line_amount(price, quantity) - draw(st.integers(0, 3))
+    vat = draw(st.sampled_from(VatRate))
+    name = draw(st.text(alphabet=bytes(range(32, 256)).decode("cp866") + "«»—₽é", min_size=1, max_size=128))
+    return Item(name=name if name.strip() else "Товар", price=price, quantity=quantity, amount=max(amount, 0), vat=vat,
+                vat_amount=vat_of(max(amount, 0), vat), payment_method=draw(st.sampled_from(PaymentMethod)),
+                item_type=draw(st.sampled_from(ItemType)), unit=draw(st.sampled_from(Unit)),
+                extra=draw(st.sampled_from(EXTRAS)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(items=st.lists(any_item(), min_size=1, max_size=5), signed=st.booleans())
+def test_a_receipt_of_any_items_writes_the_bytes_of_its_requisites_and_reads_back(items, signed):
+    # given a receipt of any items, a draft or signed
+    total = sum(line.amount for line in items)
+    document = Receipt(settlement=SettlementType.SALE, tax_system=TaxSystem.OSN, items=tuple(items), total=total,
+                       cash=total, stamp=stamp() if signed else None)
+    # when written, then the bytes are its requisites encoded, and they read back as the receipt
+    data = document.to_bytes()
+    assert data == tlv.encode_document(document.form, document.fields())
+    assert decode(data) == document
+
+
+@pytest.mark.parametrize("build", DOCUMENTS.values(), ids=DOCUMENTS.keys())
 def test_every_built_document_satisfies_the_requirement_table_of_its_form(build):
     # given any document the constructors accept
     document = build()
@@ -185,6 +226,34 @@ def test_text_outside_cp866_is_replaced_by_close_equivalents():
     # when it is made printable, then only CP866 remains and № stays
     assert printable("«Молоко» — 1 ₽ № 5, café") == '"Молоко" - 1 р. № 5, cafe'
     assert item(name="Сыр «Российский»").name == 'Сыр "Российский"'
+
+
+def test_a_non_breaking_space_a_tab_and_a_middle_dot_are_replaced_though_cp866_has_them():
+    assert printable("Цена\u00a01·5\tшт") == "Цена 1.5 шт"
+
+
+def test_a_text_already_printable_is_kept_as_it_is():
+    text = "Молоко 3,2% № 5 (ёмкость 1 л) ╔═╗"
+    assert printable(text) == text
+
+
+def test_control_codes_never_reach_the_drive_or_a_printer():
+    assert printable("Хлеб\x1b@\x00\x7f\nбелый\r") == "Хлеб?@?? белый "
+
+
+@given(st.text())
+def test_what_printable_returns_it_keeps_and_cp866_holds(text):
+    # given any text, once made printable
+    once = printable(text)
+    # then making it printable again changes nothing (a signed document reads back as it was)
+    assert printable(once) == once
+    # and CP866 holds it byte for byte
+    assert once.encode("cp866").decode("cp866") == once
+
+
+def test_a_letter_whose_decomposition_holds_a_replaced_character_is_stable():
+    # ŀ decomposes into l and a middle dot, which is itself replaced by a full stop
+    assert printable("ŀ") == printable(printable("ŀ")) == "l."
 
 
 # --- refusals -------------------------------------------------------------------------------------
@@ -334,6 +403,53 @@ def test_a_receipt_number_is_refused_in_a_shift_report_and_required_in_a_receipt
     assert refused.value.tag == 1042
 
 
+def test_a_draft_stamped_twice_as_the_drive_does_gives_the_bytes_of_each_stamp():
+    # given a draft, stamped to be signed, then stamped again with the sign (as the drive does)
+    draft = receipt()
+    to_sign = draft.stamped(stamp(fiscal_sign=bytes(6)))
+    signed = draft.stamped(stamp())
+    # then each has the bytes of the draft with its own stamp
+    assert to_sign.to_bytes() == replace(draft, stamp=stamp(fiscal_sign=bytes(6))).to_bytes()
+    assert signed.to_bytes() == replace(draft, stamp=stamp()).to_bytes()
+    assert draft.to_bytes() == replace(draft).to_bytes()
+
+
+def test_a_draft_stamped_by_the_drive_is_the_draft_with_its_stamp_and_reads_back_from_its_bytes():
+    # given a draft receipt, as the register submits it
+    draft = receipt()
+    # when the drive stamps it
+    signed = draft.stamped(stamp())
+    # then it is the draft with the stamp, complete, and its bytes read back as it is
+    assert signed == replace(draft, stamp=stamp())
+    assert signed.complete and not draft.complete
+    assert Receipt.from_bytes(signed.to_bytes()) == signed
+    assert decode(signed.to_bytes()) == signed
+
+
+def test_a_stamp_without_a_shift_number_is_refused_on_a_receipt_naming_1038():
+    # given a draft receipt and a stamp without the shift number a receipt requires
+    draft = receipt()
+    # when the drive stamps the draft with it, then 1038 is named
+    with pytest.raises(InvalidDocument, match="1038") as refused:
+        draft.stamped(stamp(shift=None))
+    assert refused.value.tag == 1038
+
+
+def test_a_stamp_is_refused_on_a_document_the_drive_has_stamped_already():
+    # given a receipt the drive has signed
+    signed = receipt().stamped(stamp())
+    # when it is stamped again, then it is refused and stays as it was
+    with pytest.raises(InvalidDocument, match="signed already"):
+        signed.stamped(stamp(document_number=8))
+    assert signed.stamp == stamp()
+
+
+def test_only_a_drive_stamp_stamps_a_draft():
+    # given a draft receipt, when something that is not a DriveStamp is put on it, then it is refused
+    with pytest.raises(InvalidDocument, match="DriveStamp"):
+        receipt().stamped(stamp().fields())
+
+
 def test_an_online_registration_without_the_ofd_is_refused_on_1017():
     # given an online register without an OFD, then 1017 is named; offline it needs none
     with pytest.raises(InvalidDocument) as refused:
@@ -389,6 +505,51 @@ def test_extra_requisites_of_an_item_are_kept_and_checked():
     with pytest.raises(InvalidDocument) as refused:
         item(extra=((1163, [(1302, "4601234567893"), (1301, "46012345")]),))
     assert refused.value.tag == 1163
+
+
+def test_plain_numbers_for_the_rate_method_type_and_unit_become_their_members():
+    # given an item built with the numbers the format writes (as read from bytes)
+    line = Item(name="Сахар", price=9_000, quantity=1_500, amount=13_500, vat=2, vat_amount=1_227,
+                payment_method=4, item_type=1, unit=11)
+    # then they are the enum members
+    assert (line.vat, line.payment_method, line.item_type, line.unit) == (VatRate.VAT_10, PaymentMethod.FULL_PAYMENT,
+                                                                         ItemType.GOODS, Unit.KILOGRAM)
+    assert line == item("Сахар", 9_000, 1_500, VatRate.VAT_10, unit=Unit.KILOGRAM)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "tag"),
+    [
+        (dict(name="", price=-1), 1030),
+        (dict(price=-1, quantity=0), 1079),
+        (dict(price=True), 1079),
+        (dict(quantity=0, vat=42), 1023),
+        (dict(quantity=1.5), 1023),
+        (dict(amount=2**48, vat=42), 1043),
+        (dict(vat=42, vat_amount=-1), 1199),
+        (dict(vat_amount=-1, payment_method=0), 1200),
+        (dict(payment_method=0, item_type=0), 1214),
+        (dict(item_type=0, unit=1), 1212),
+        (dict(unit=1), 2108),
+        (dict(extra=((1030, "again"),)), 1030),
+    ],
+)
+def test_the_first_field_of_an_item_at_fault_is_named(wrong, tag):
+    # given an item with one or two fields wrong, when it is built, then the first of them (in field order) is named
+    values = dict(name="Хлеб", price=5_000, quantity=2_000, amount=10_000, vat=VatRate.VAT_20, vat_amount=1_667)
+    with pytest.raises(InvalidDocument) as refused:
+        Item(**values | wrong)
+    assert refused.value.tag == tag
+
+
+def test_an_item_is_built_from_exactly_its_fields_by_keyword():
+    # given Item's own __init__ (written out for speed), then it takes the dataclass fields, keyword only, with their defaults
+    parameters = [(p.name, p.kind, p.default) for p in inspect.signature(Item).parameters.values()]
+    assert parameters == [(f.name, inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+                          for f in dataclasses.fields(Item)]
+    # and it is frozen as the other documents are
+    with pytest.raises(AttributeError):
+        item().price = 1
 
 
 def test_payment_method_item_type_and_unit_default_to_full_payment_goods_and_pieces():

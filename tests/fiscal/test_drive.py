@@ -51,9 +51,9 @@ class Clock:
 
 
 def sale(price: int = 10_000, quantity: int = 1_000, *, cash: int | None = None, settlement=SettlementType.SALE,
-         tax_system=TaxSystem.USN_INCOME, vat=VatRate.NO_VAT) -> Receipt:
+         tax_system=TaxSystem.USN_INCOME, vat=VatRate.NO_VAT, name: str = "Молоко 3,2%") -> Receipt:
     amount = price * quantity // 1000
-    item = Item(name="Молоко 3,2%", price=price, quantity=quantity, amount=amount, vat=vat, vat_amount=vat_of(amount, vat))
+    item = Item(name=name, price=price, quantity=quantity, amount=amount, vat=vat, vat_amount=vat_of(amount, vat))
     cash = amount if cash is None else cash
     return Receipt(settlement=settlement, tax_system=tax_system, items=(item,), total=amount, cash=cash,
                    electronic=amount - cash, cashier="Иванова А.")
@@ -303,6 +303,13 @@ def test_a_retried_request_returns_the_signed_document_instead_of_a_second_one(s
         selling.receipt(sale(99_900), request_id="sale-1")
     with pytest.raises(InvalidRequest):
         selling.cash_in(1_000, request_id="sale-1")
+
+
+def test_a_retried_receipt_with_characters_cp866_lacks_is_recognised(selling):
+    first = selling.receipt(sale(name="Сыр «Ŀa Ferme» — 1 ₽\x1b"), request_id="sale-1")
+
+    assert selling.receipt(sale(name="Сыр «Ŀa Ferme» — 1 ₽\x1b"), request_id="sale-1") == first
+    assert decode(selling.document(3)) == first and first.items[0].name == 'Сыр "L.a Ferme" - 1 р.?'
 
 
 def test_a_retried_request_is_answered_even_after_the_shift_closed(selling):

@@ -4,7 +4,7 @@ Each document is split as the fiscal drive splits it (reference §2.0): what the
 supplies (the document's own fields) and what the drive adds (`DriveStamp`: FFD version, drive
 serial, registration number, user, document number, date and time, fiscal sign, shift and receipt
 numbers). A document without its stamp is a draft, as the register submits it; the drive returns it
-with the stamp, complete.
+with the stamp, complete (`draft.stamped(stamp)`).
 
 Each class knows its form code (`FORM`), its requisites (`fields()`, in the drive's order: the stamp
 first, then the rest) and its bytes (`to_bytes()`, `from_bytes()`, `from_fields()`);
@@ -16,6 +16,7 @@ naming the requisite and the reason.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -59,23 +60,34 @@ _CLOSE_EQUIVALENTS = str.maketrans({
     "«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "‘": "'", "’": "'", "‚": "'",
     "—": "-", "–": "-", "‒": "-", "−": "-", "‐": "-", "‑": "-",
     "₽": "р.", "€": "EUR", "×": "x", "…": "...", "²": "2", "³": "3", "·": ".",
-    "\u00a0": " ", "\u202f": " ", "\t": " ",
-})
+    "\u00a0": " ", "\u202f": " ", "\t": " ", "\n": " ", "\r": " ",
+} | {chr(code): "?" for code in (*range(32), 127) if chr(code) not in "\t\n\r"})  # no control codes reach a printer
 
 
 def printable(text: str) -> str:
     """The text as the drive can store it: CP866 only, other characters replaced by close equivalents.
 
     Quotes « » „ “ ” become ", dashes — – − become -, ₽ becomes «р.», € «EUR», × «x», … «...»,
-    ² ³ become 2 3, a non-breaking space a space; a letter with a diacritic CP866 lacks loses the
-    diacritic (é → e); anything else becomes «?». № and ё stay: CP866 has them.
+    ² ³ become 2 3, a non-breaking space, a tab or a line break a space, other control codes «?»;
+    a letter with a diacritic CP866 lacks loses the diacritic (é → e); anything else becomes «?».
+    № and ё stay: CP866 has them. What it returns it keeps: `printable(printable(t)) == printable(t)`,
+    so a document reads back from its bytes exactly as it was signed.
     """
-    text = unicodedata.normalize("NFC", text).translate(_CLOSE_EQUIVALENTS)
+    text = _close_equivalents(unicodedata.normalize("NFC", text))
     try:
-        text.encode("cp866")
+        tlv.to_cp866(text)
         return text
     except UnicodeEncodeError:
-        return "".join(_printable_char(char) for char in text)
+        return _close_equivalents("".join(_printable_char(char) for char in text))
+
+
+def _close_equivalents(text: str) -> str:
+    if _HAS_EQUIVALENT.search(text):  # str.translate is slow, and most texts have nothing to replace
+        return text.translate(_CLOSE_EQUIVALENTS)
+    return text
+
+
+_HAS_EQUIVALENT = re.compile("[" + "".join(re.escape(chr(code)) for code in _CLOSE_EQUIVALENTS) + "]")
 
 
 def _printable_char(char: str) -> str:
@@ -488,7 +500,7 @@ def _quantity_thousandths(value: object) -> int:
     return int(thousandths)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)  # __init__ below
 class Item:
     """1059 предмет расчёта: one line of a receipt (§2.4).
 
@@ -510,8 +522,40 @@ class Item:
 
     MODELED: ClassVar[frozenset[int]] = frozenset({1030, 1079, 1023, 1043, 1199, 1200, 1214, 1212, 2108})
 
+    def __init__(self, *, name: str, price: int, quantity: int, amount: int, vat: VatRate, vat_amount: int,
+                 payment_method: PaymentMethod = PaymentMethod.FULL_PAYMENT, item_type: ItemType = ItemType.GOODS,
+                 unit: Unit = Unit.PIECE, extra: Extra = ()) -> None:
+        # The __init__ @dataclass writes for a frozen class sets each field through object.__setattr__:
+        # that was a third of building an item, and a receipt builds hundreds. This one fills the
+        # instance's dict at once. Its parameters are the fields above (test_documents checks it).
+        vars(self).update(name=name, price=price, quantity=quantity, amount=amount, vat=vat, vat_amount=vat_amount,
+                          payment_method=payment_method, item_type=item_type, unit=unit, extra=extra)
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         _set(self, "name", _text(1030, self.name, 128))
+        # A receipt builds its items one by one (a hundred in well under a millisecond): what a register
+        # passes, sums in range and enum members, takes this one test. Anything else is checked field by
+        # field, which names the first requisite at fault and turns plain numbers into enum members.
+        price, quantity, amount, vat_amount = self.price, self.quantity, self.amount, self.vat_amount
+        if not (type(price) is int and 0 <= price <= VLN6_MAX
+                and type(quantity) is int and 1 <= quantity <= QUANTITY_MAX
+                and type(amount) is int and 0 <= amount <= VLN6_MAX
+                and type(vat_amount) is int and 0 <= vat_amount <= VLN6_MAX
+                and type(self.vat) is VatRate and type(self.payment_method) is PaymentMethod
+                and type(self.item_type) is ItemType and type(self.unit) is Unit):
+            self._check_one_by_one()
+        full = line_amount(self.price, self.quantity)
+        if self.amount > full:
+            raise InvalidDocument(1043, f"item amount 1043 = {self.amount} exceeds price × quantity = {full}")
+        expected_vat = vat_of(self.amount, self.vat)
+        if self.vat_amount != expected_vat:
+            raise InvalidDocument(1200, f"item VAT 1200 = {self.vat_amount}, but {self.vat.label} of {self.amount} is {expected_vat}")
+        if self.extra != ():  # most items have none
+            _set(self, "extra", _check_extra(requirements.ITEM, self.extra, self.MODELED, "an item (1059)"))
+
+    def _check_one_by_one(self) -> None:
+        """Refuse the first field out of range, in the order of the fields; make plain numbers enum members."""
         _sum(1079, self.price)
         _number(1023, self.quantity, QUANTITY_MAX, minimum=1)
         _sum(1043, self.amount)
@@ -520,16 +564,9 @@ class Item:
         _set(self, "payment_method", _enum(1214, PaymentMethod, self.payment_method))
         _set(self, "item_type", _enum(1212, ItemType, self.item_type))
         _set(self, "unit", _enum(2108, Unit, self.unit))
-        full = line_amount(self.price, self.quantity)
-        if self.amount > full:
-            raise InvalidDocument(1043, f"item amount 1043 = {self.amount} exceeds price × quantity = {full}")
-        expected_vat = vat_of(self.amount, self.vat)
-        if self.vat_amount != expected_vat:
-            raise InvalidDocument(1200, f"item VAT 1200 = {self.vat_amount}, but {self.vat.label} of {self.amount} is {expected_vat}")
-        _set(self, "extra", _check_extra(requirements.ITEM, self.extra, self.MODELED, "an item (1059)"))
 
     def fields(self) -> Fields:
-        return [
+        return [  # the order _tlv writes
             (1214, int(self.payment_method)),
             (1212, int(self.item_type)),
             (1030, self.name),
@@ -541,6 +578,23 @@ class Item:
             (1043, self.amount),
             *self.extra,
         ]
+
+    def _tlv(self) -> bytes:
+        """The item's whole 1059 TLV, as `tlv.encode_fields([(1059, self.fields())])` writes it, faster:
+        the enum requisites are looked up whole, and the quantity goes from thousandths to its bytes
+        without the Decimal of `fields()`."""
+        return tlv.encode_structure(1059, b"".join((
+            _PAYMENT_METHOD_TLVS[self.payment_method],
+            _ITEM_TYPE_TLVS[self.item_type],
+            _write_name(self.name),
+            _UNIT_TLVS[self.unit],
+            _write_price(self.price),
+            tlv.encode_quantity(self.quantity),
+            _VAT_TLVS[self.vat],
+            _write_vat_amount(self.vat_amount),
+            _write_amount(self.amount),
+            tlv.encode_fields(list(self.extra)) if self.extra else b"",
+        )))
 
     @classmethod
     def from_fields(cls, fields: Fields) -> Item:
@@ -560,6 +614,16 @@ class Item:
         )
 
 
+def _byte_tlvs(tag: int) -> tuple[bytes, ...]:
+    """The whole TLVs of a one-byte requisite, by value: an enum member picks its own (a list index takes an IntEnum)."""
+    write = tlv.writer(tag)
+    return tuple(write(value) for value in range(256))
+
+
+_PAYMENT_METHOD_TLVS, _ITEM_TYPE_TLVS, _UNIT_TLVS, _VAT_TLVS = map(_byte_tlvs, (1214, 1212, 2108, 1199))
+_write_name, _write_price, _write_vat_amount, _write_amount = map(tlv.writer, (1030, 1079, 1200, 1043))
+
+
 # --- documents ------------------------------------------------------------------------------------
 
 
@@ -577,15 +641,38 @@ class _Document:
     def __post_init__(self) -> None:
         table = requirements.FORMS[self.form]
         if self.stamp is not None:
-            if not isinstance(self.stamp, DriveStamp):
-                raise InvalidDocument(None, "the stamp must be a DriveStamp")
-            for tag, value in ((1038, self.stamp.shift), (1042, self.stamp.receipt_number)):
-                if value is not None and tag not in table:
-                    raise InvalidDocument(tag, f"requisite {tag} ({tag_name(tag)}) is not allowed in form {self.form}")
-                if value is None and tag in table and table[tag].obligation is requirements.M:
-                    raise missing_requisite(tag)
+            self._check_stamp(self.stamp)
         modeled = self.MODELED | requirements.DRIVE_TAGS
         _set(self, "extra", _check_extra(table, self.extra, modeled, f"form {self.form}"))
+
+    def _check_stamp(self, stamp: object) -> None:
+        """Refuse a stamp that is not a DriveStamp, or whose 1038/1042 the form's table refuses or requires."""
+        if not isinstance(stamp, DriveStamp):
+            raise InvalidDocument(None, "the stamp must be a DriveStamp")
+        table = requirements.FORMS[self.form]
+        for tag, value in ((1038, stamp.shift), (1042, stamp.receipt_number)):
+            if value is not None and tag not in table:
+                raise InvalidDocument(tag, f"requisite {tag} ({tag_name(tag)}) is not allowed in form {self.form}")
+            if value is None and tag in table and table[tag].obligation is requirements.M:
+                raise missing_requisite(tag)
+
+    def stamped(self, stamp: DriveStamp) -> Self:
+        """The same document as signed by the drive: the body was validated when the draft was built (it is frozen), so only the stamp is checked against the form.
+
+        Equal to `dataclasses.replace(self, stamp=stamp)`, without checking the body again. The draft's
+        bytes are written here once and shared by every document stamped from it.
+        """
+        if self.stamp is not None:
+            raise InvalidDocument(None, "the document is signed already: a drive stamps only a draft")
+        self._check_stamp(stamp)
+        # The drive signs the bytes of the stamped document, and may stamp a draft more than once (to
+        # sign it, then with the sign): the draft's own bytes are written here, once, for all of them.
+        self._encoded_body()
+        # A copy that skips __init__: every field but the stamp is the draft's own, already checked.
+        document = object.__new__(type(self))
+        document.__dict__.update(self.__dict__)
+        object.__setattr__(document, "stamp", stamp)
+        return document
 
     @property
     def form(self) -> FormCode:
@@ -602,7 +689,21 @@ class _Document:
         return stamp + self._body() + list(self.extra)
 
     def to_bytes(self) -> bytes:
-        return tlv.encode_document(self.form, self.fields())
+        """`tlv.encode_document(self.form, self.fields())`, with the body written once (see `_encoded_body`)."""
+        stamp = b"" if self.stamp is None else tlv.encode_fields(self.stamp.fields())
+        return tlv.wrap_document(self.form, stamp + self._encoded_body())
+
+    def _encoded_body(self) -> bytes:
+        """The TLV bytes of everything but the stamp, written at the first call and kept (a document is
+        frozen); a stamped copy of a draft shares the draft's (`stamped`)."""
+        data = self.__dict__.get("_encoded")
+        if data is None:
+            data = self._encode_body()
+            self.__dict__["_encoded"] = data  # not a field: frozen, equality and repr ignore it
+        return data
+
+    def _encode_body(self) -> bytes:
+        return tlv.encode_fields(self._body() + list(self.extra))
 
     @classmethod
     def from_fields(cls, fields: Fields, form: int | None = None) -> Self:
@@ -707,27 +808,40 @@ class _Settlement(_Document):
     def vat_totals(self) -> dict[int, int]:
         """The receipt-level VAT requisites (tag → kopecks) for the rates the items use."""
         totals: dict[int, int] = {}
+        vat_tags, turnover_rates = self.VAT_TAGS, self.TURNOVER_RATES
         for item in self.items:
-            tag = self.VAT_TAGS.get(item.vat)
+            tag = vat_tags.get(item.vat)
             if tag is not None:
-                added = item.amount if item.vat in self.TURNOVER_RATES else item.vat_amount
+                added = item.amount if item.vat in turnover_rates else item.vat_amount
                 totals[tag] = totals.get(tag, 0) + added
         return dict(sorted(totals.items()))
 
-    def _tail(self) -> Fields:
-        """Items, payments, VAT totals and contacts: what follows the document's own header."""
-        fields: Fields = []
+    def _body(self) -> Fields:
+        before, after = self._around_items()
+        return before + [(1059, item.fields()) for item in self.items] + after
+
+    def _encode_body(self) -> bytes:
+        # The items are most of a receipt: each writes its own TLV (Item._tlv), joined here.
+        before, after = self._around_items()
+        items = [item._tlv() for item in self.items]
+        return b"".join((tlv.encode_fields(before), *items, tlv.encode_fields(after + list(self.extra))))
+
+    def _around_items(self) -> tuple[Fields, Fields]:
+        """What comes before the items (the document's own header, 1008) and after them (payments, VAT totals, contacts)."""
+        before = self._header()
         if self.buyer_contact is not None:
-            fields.append((1008, self.buyer_contact))
-        fields += [(1059, item.fields()) for item in self.items]
+            before.append((1008, self.buyer_contact))
         # All five tenders, zeros included: the FNS JSON requires them (§2.3).
-        fields += [(tag, getattr(self, name)) for name, tag in self.TENDERS.items()]
-        fields += list(self.vat_totals.items())
+        after: Fields = [(tag, getattr(self, name)) for name, tag in self.TENDERS.items()]
+        after += list(self.vat_totals.items())
         if self.sender_email is not None:
-            fields.append((1117, self.sender_email))
+            after.append((1117, self.sender_email))
         if self.fns_site is not None:
-            fields.append((1060, self.fns_site))
-        return fields
+            after.append((1060, self.fns_site))
+        return before, after
+
+    def _header(self) -> Fields:
+        raise NotImplementedError
 
     @classmethod
     def _read_settlement(cls, reader: _Reader, form: FormCode) -> dict[str, Any]:
@@ -774,13 +888,12 @@ class Receipt(_Settlement):
     def form(self) -> FormCode:
         return FormCode.BSO if self.bso else FormCode.RECEIPT
 
-    def _body(self) -> Fields:
+    def _header(self) -> Fields:
         return [
             (1054, int(self.settlement)),
             (1020, self.total),
             (1055, int(self.tax_system)),
             *_cashier_fields(self.cashier, self.cashier_inn),
-            *self._tail(),
         ]
 
     @classmethod
@@ -819,7 +932,7 @@ class CorrectionReceipt(_Settlement):
     def form(self) -> FormCode:
         return FormCode.BSO_CORRECTION if self.bso else FormCode.CORRECTION_RECEIPT
 
-    def _body(self) -> Fields:
+    def _header(self) -> Fields:
         basis: Fields = [(1178, datetime.combine(self.corrected_date, time()))]
         if self.order_number is not None:
             basis.append((1179, self.order_number))
@@ -830,7 +943,6 @@ class CorrectionReceipt(_Settlement):
             *_cashier_fields(self.cashier, self.cashier_inn),
             (1173, int(self.correction_type)),
             (1174, basis),
-            *self._tail(),
         ]
 
     @classmethod

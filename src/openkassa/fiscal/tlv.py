@@ -8,11 +8,17 @@ Encoding refuses what the drive would refuse (`InvalidDocument`, naming the tag)
 malformed bytes (`DecodeError`, naming the offset). For every `fields` the encoder accepts,
 `decode_fields(encode_fields(fields)) == fields`, and for every byte string it produced,
 `encode_fields(decode_fields(data)) == data`.
+
+Every known tag has its writer, made once from its spec (`writer(tag)`: headers and one-byte values
+precomputed). `encode_structure`, `encode_quantity` and `wrap_document` let a caller write a document
+in pieces (documents.py writes each item so); the bytes are those `encode_fields` writes.
 """
 
 from __future__ import annotations
 
 import calendar
+import codecs
+import encodings.cp866
 import struct
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -52,76 +58,105 @@ _VLN_DECODE_BYTES = 8  # yandex writes every VLN at full width, 8 bytes (§1.2):
 
 def encode_fields(fields: Fields) -> bytes:
     """The TLV bytes of `fields`, in their order."""
-    out = bytearray()
-    _encode_into(out, fields)
-    return bytes(out)
-
-
-def _encode_into(out: bytearray, fields: Fields) -> None:
-    # The hot path of every receipt (≤ 1 ms for 100 lines): the common cases — money, small
-    # numbers, text, nested items — are written inline; anything else, and every value that
-    # is refused, goes through its kind's function in `_ENCODERS`.
-    plans = _PLANS
-    pack = _pack_header
+    writers = _WRITERS
+    out = []
     for tag, value in fields:
-        plan = plans.get(tag) if type(tag) is int else None
-        if plan is None:
-            body = _encode_unknown(tag, value)
-        else:
-            kind, limit, spec = plan
-            value_type = type(value)
-            if kind is _VLN and value_type is int and 0 < value < limit:
-                body = value.to_bytes((value.bit_length() + 7) >> 3, "little")
-            elif kind is _BYTE and value_type is int and 0 <= value <= 0xFF:
-                body = _BYTES[value]
-            elif kind is _STRING and value_type is str and len(value) <= limit:
-                try:
-                    body = value.encode("cp866")
-                except UnicodeEncodeError:
-                    body = _encode_string(spec, value)  # raises, naming the character
-            elif kind is _FVLN and value_type is Decimal and value.is_finite():
-                # a quantity such as 2.500: its exponent (-3..0 here) gives the decimals written
-                decimals = -value.as_tuple().exponent
-                if 0 <= decimals <= 3 and _QUANTITY_MIN <= value < _QUANTITY_MAX:
-                    mantissa = int(value * _SCALE[decimals])
-                    body = _BYTES[decimals] + (mantissa.to_bytes((mantissa.bit_length() + 7) >> 3, "little")
-                                               if mantissa else _ZERO_VLN)
-                else:
-                    body = _ENCODERS[kind](spec, value)
-            elif kind is _STLV and value_type is list:
-                at = len(out)
-                out += pack(tag, 0)
-                _encode_into(out, value)
-                length = len(out) - at - 4
-                if length > limit:
-                    raise _refuse(spec, f"{length} bytes, at most {limit} allowed")
-                out[at + 2:at + 4] = _U16.pack(length)
-                continue
-            else:
-                body = _ENCODERS[kind](spec, value)
-        if len(body) > 0xFFFF:
-            raise InvalidDocument(tag, f"value of {len(body)} bytes does not fit a TLV (at most 65535)")
-        out += pack(tag, len(body))
-        out += body
+        write = writers.get(tag) if type(tag) is int else None  # a bool or IntEnum tag is no tag
+        out.append(_encode_unknown(tag, value) if write is None else write(value))
+    return b"".join(out)
 
 
 def encode_document(form: int, fields: Fields) -> bytes:
     """A whole document: one TLV whose tag is the form code (§3.12) and whose value is `fields`."""
-    limit = DOCUMENT_MAX_LENGTH.get(form)
-    if limit is None:
-        raise InvalidDocument(None, f"unknown document form code {form!r}")
-    value = encode_fields(fields)
+    _document_limit(form)  # an unknown form is refused before its requisites
+    return wrap_document(form, encode_fields(fields))
+
+
+def wrap_document(form: int, value: bytes) -> bytes:
+    """A whole document from the TLV bytes of its requisites (`encode_fields`, or pieces of it joined)."""
+    limit = _document_limit(form)
     if len(value) > limit:
         raise InvalidDocument(None, f"form {form} document is {len(value)} bytes, at most {limit} allowed")
     return _pack_header(form, len(value)) + value
 
 
+def _document_limit(form: object) -> int:
+    limit = DOCUMENT_MAX_LENGTH.get(form)
+    if limit is None:
+        raise InvalidDocument(None, f"unknown document form code {form!r}")
+    return limit
+
+
+def writer(tag: int) -> Callable[[Value], bytes]:
+    """The function writing one value of `tag` as its whole TLV (header and value), refusing what
+    `encode_fields` refuses: `encode_fields([(tag, value)]) == writer(tag)(value)`."""
+    return _WRITERS[tag]
+
+
+def encode_structure(tag: int, children: bytes) -> bytes:
+    """The whole TLV of the structure (STLV) `tag` from the TLV bytes of its children, joined:
+    `encode_structure(tag, encode_fields(fields)) == encode_fields([(tag, fields)])`."""
+    longest = _STRUCTURE_LENGTHS.get(tag)
+    if longest is None:
+        raise InvalidDocument(tag, f"{tag!r} is not a structure (STLV)")
+    length = len(children)
+    if length > longest:
+        raise _refuse(TAGS[tag], f"{length} bytes, at most {longest} allowed")
+    return _pack_header(tag, length) + children
+
+
+def encode_quantity(thousandths: int) -> bytes:
+    """The whole TLV of the quantity 1023 from integer thousandths, with the fewest decimals.
+
+    The bytes are those `encode_fields` writes for the Decimal of the same number with the fewest
+    decimals (2500 → Decimal("2.5"): decimals 1, mantissa 25), without making the Decimal.
+    """
+    if type(thousandths) is not int or thousandths < 0:
+        raise _refuse(_QUANTITY, f"expected a whole number of thousandths, got {thousandths!r}")
+    mantissa, decimals = thousandths, 3
+    while decimals and mantissa % 10 == 0:
+        mantissa //= 10
+        decimals -= 1
+    size = (mantissa.bit_length() + 7) >> 3
+    if 0 < size <= _MANTISSA_BYTES:
+        return _QUANTITY_STARTS[decimals][size] + mantissa.to_bytes(size, "little")
+    value = _BYTES[decimals] + _vln_bytes(_QUANTITY, mantissa, _MANTISSA_BYTES)  # zero, or refused
+    return _pack_header(1023, len(value)) + value
+
+
+_QUANTITY = TAGS[1023]
+_MANTISSA_BYTES = (_QUANTITY.max_length or 8) - 1  # one byte of decimals, then the mantissa
+_QUANTITY_STARTS = [[_pack_header(1023, 1 + size) + _BYTES[decimals] for size in range(_MANTISSA_BYTES + 1)]
+                    for decimals in range(4)]
+"""The header and the decimals byte of 1023, by decimals and the size of the mantissa."""
+_STRUCTURE_LENGTHS = {tag: spec.max_length or 0xFFFF for tag, spec in TAGS.items() if spec.kind is Kind.STLV}
+
+
+def to_cp866(text: str) -> bytes:
+    """`text.encode("cp866")`, several times faster: the codec's encoding table is a dict, read once per
+    character; `charmap_build` makes the compact table other 8-bit codecs use. Same bytes, and the same
+    UnicodeEncodeError position for a character CP866 lacks."""
+    return _charmap_encode(text, "strict", _CP866_TABLE)[0]
+
+
+_charmap_encode = codecs.charmap_encode
+_CP866_TABLE = codecs.charmap_build(encodings.cp866.decoding_table)
+
+
 def _encode_unknown(tag: object, value: object) -> bytes:
+    """The whole TLV of a tag this library does not know: its value must be the raw bytes."""
     if type(tag) is not int or not 0 <= tag <= 0xFFFF:
         raise InvalidDocument(None, f"tag {tag!r} is not a number 0…65535")
     if not isinstance(value, bytes):
         raise InvalidDocument(tag, f"unknown tag: its value must be raw bytes, not {type(value).__name__}")
-    return value
+    return _frame(tag, value)
+
+
+def _frame(tag: int, value: bytes) -> bytes:
+    """One TLV: the header, then the value."""
+    if len(value) > 0xFFFF:
+        raise InvalidDocument(tag, f"value of {len(value)} bytes does not fit a TLV (at most 65535)")
+    return _pack_header(tag, len(value)) + value
 
 
 def _refuse(spec: TagSpec, reason: str) -> InvalidDocument:
@@ -209,7 +244,7 @@ def _cp866(spec: TagSpec, value: object) -> bytes:
     if not isinstance(value, str):
         raise _refuse(spec, f"expected a string, got {type(value).__name__} {value!r}")
     try:
-        return value.encode("cp866")
+        return to_cp866(value)
     except UnicodeEncodeError as exc:
         char = value[exc.start]
         raise _refuse(
@@ -271,20 +306,107 @@ _ENCODERS: dict[Kind, Callable[[TagSpec, object], bytes]] = {
 }
 
 
-_VLN, _BYTE, _STRING, _STLV, _FVLN = Kind.VLN, Kind.BYTE, Kind.STRING, Kind.STLV, Kind.FVLN
 _QUANTITY_MIN, _QUANTITY_MAX = Decimal(0), Decimal(10**9)  # mantissa < 10^12 fits the 7 bytes of 1023
 _SCALE = [Decimal(10**n) for n in range(4)]
 
 
-def _plan(spec: TagSpec) -> tuple[Kind, int, TagSpec]:
-    """(kind, bound, spec) for the inline cases: VLN values below the bound, strings and STLV
-    values of at most that many bytes (CP866 has one byte per character)."""
-    if spec.kind is Kind.VLN:
-        return spec.kind, 256 ** (spec.max_length or 8), spec
-    return spec.kind, 0xFFFF if spec.max_length is None else spec.max_length, spec
+def _writer(spec: TagSpec) -> Callable[[Value], bytes]:
+    """The function writing `spec`'s values as whole TLVs: the common values of a receipt (money,
+    small numbers, text, items) with what is precomputed here, once per tag (headers, whole TLVs of
+    one-byte values); anything else, and every value that is refused, through its kind's function in
+    `_ENCODERS`."""
+    tag, kind, encode = spec.number, spec.kind, _ENCODERS[spec.kind]
+
+    def general(value: object) -> bytes:
+        return _frame(tag, encode(spec, value))
+
+    if kind is Kind.VLN:
+        size_max = spec.max_length or 8
+        below = 256**size_max
+        headers = [_pack_header(tag, size) for size in range(size_max + 1)]
+
+        def write_vln(value: object) -> bytes:
+            if type(value) is int and 0 < value < below:
+                size = (value.bit_length() + 7) >> 3
+                return headers[size] + value.to_bytes(size, "little")
+            return general(value)  # zero (written as _ZERO_VLN), or refused
+
+        return write_vln
+
+    if kind is Kind.BYTE or kind is Kind.MASK8:
+        whole = [_pack_header(tag, 1) + _BYTES[n] for n in range(256)]
+
+        def write_byte(value: object) -> bytes:
+            if type(value) is int and 0 <= value <= 0xFF:
+                return whole[value]
+            return general(value)
+
+        return write_byte
+
+    if kind is Kind.BOOL:
+        flags = {True: _pack_header(tag, 1) + b"\x01", False: _pack_header(tag, 1) + b"\x00"}
+
+        def write_bool(value: object) -> bytes:
+            return flags[value] if type(value) is bool else general(value)
+
+        return write_bool
+
+    if kind is Kind.U32 or kind is Kind.MASK32:
+        header = _pack_header(tag, 4)
+
+        def write_u32(value: object) -> bytes:
+            if type(value) is int and 0 <= value <= 0xFFFFFFFF:
+                return header + _U32.pack(value)
+            return general(value)
+
+        return write_u32
+
+    if kind is Kind.STRING:
+        longest = 0xFFFF if spec.max_length is None else spec.max_length
+
+        def write_string(value: object) -> bytes:
+            if type(value) is str and len(value) <= longest:  # CP866 has one byte per character
+                try:
+                    data = _charmap_encode(value, "strict", _CP866_TABLE)[0]  # to_cp866, inline
+                except UnicodeEncodeError:
+                    return general(value)  # refused, naming the character
+                return _pack_header(tag, len(data)) + data
+            return general(value)
+
+        return write_string
+
+    if kind is Kind.FVLN:
+
+        def write_fvln(value: object) -> bytes:
+            if type(value) is Decimal and value.is_finite():
+                # a quantity such as 2.500: its exponent (-3..0 here) gives the decimals written
+                decimals = -value.as_tuple().exponent
+                if 0 <= decimals <= 3 and _QUANTITY_MIN <= value < _QUANTITY_MAX:
+                    mantissa = int(value * _SCALE[decimals])
+                    data = _BYTES[decimals] + (mantissa.to_bytes((mantissa.bit_length() + 7) >> 3, "little")
+                                               if mantissa else _ZERO_VLN)
+                    return _pack_header(tag, len(data)) + data
+            return general(value)
+
+        return write_fvln
+
+    if kind is Kind.STLV:
+        longest = spec.max_length or 0xFFFF
+
+        def write_stlv(value: object) -> bytes:
+            if type(value) is list:
+                data = encode_fields(value)
+                if len(data) > longest:
+                    raise _refuse(spec, f"{len(data)} bytes, at most {longest} allowed")
+                return _pack_header(tag, len(data)) + data
+            return general(value)
+
+        return write_stlv
+
+    return general
 
 
-_PLANS: dict[int, tuple[Kind, int, TagSpec]] = {tag: _plan(spec) for tag, spec in TAGS.items()}
+_WRITERS: dict[int, Callable[[Value], bytes]] = {tag: _writer(spec) for tag, spec in TAGS.items()}
 
 
 # --- decoding --------------------------------------------------------------------------------
