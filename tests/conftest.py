@@ -28,7 +28,8 @@ from openkassa import passwords  # noqa: E402
 from openkassa.accounts.models import User  # noqa: E402
 from openkassa.accounts.service import actor_of  # noqa: E402
 from openkassa.app import create_app  # noqa: E402
-from openkassa.catalog.service import add_product  # noqa: E402
+from openkassa.catalog.schemas import ProductIn  # noqa: E402
+from openkassa.catalog.service import create_product  # noqa: E402
 from openkassa.config import get_settings  # noqa: E402
 from openkassa.db import Base, Database  # noqa: E402
 from openkassa.schema import load_models, migrate  # noqa: E402
@@ -107,9 +108,8 @@ def add_products(db):
         with db.transaction() as session:
             owner = session.scalars(select(User.id).where(User.email == email)).one()
             actor = actor_of(session, user_id=owner)
-            for name, price, *barcode in products:
-                add_product(session, actor, catalog_id=uuid.UUID(point["catalog_id"]), name=name, price=price,
-                            barcode=barcode[0] if barcode else "")
+            for name, price, *barcodes in products:
+                create_product(session, actor, uuid.UUID(point["catalog_id"]), ProductIn(name=name, price=price, barcodes=barcodes))
 
     return add
 

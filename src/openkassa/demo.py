@@ -12,21 +12,23 @@ from openkassa.accounts.models import Account, User
 from openkassa.accounts.plans import Plan
 from openkassa.accounts.schemas import SignUpIn
 from openkassa.catalog import service as catalog
+from openkassa.catalog.schemas import ProductIn
 from openkassa.db import Database, utcnow
+from openkassa.fiscal.enums import VatRate
 from openkassa.points import service as points
 from openkassa.points.schemas import ActivateIn, CashierIn, CatalogChoice, DeviceInfo, NewPointIn, TaxSystem
 
 PRODUCTS = [
-    ("Хлеб «Бородинский», 400 г", "4600000000015", 6490, "vat10"),
-    ("Молоко 3,2%, 1 л", "4600000000022", 8990, "vat10"),
-    ("Кефир 2,5%, 930 мл", "4600000000039", 9450, "vat10"),
-    ("Сыр «Российский», 1 кг", "4600000000046", 69900, "vat10"),
-    ("Кофе молотый, 250 г", "4600000000053", 42900, "vat22"),
-    ("Чай чёрный, 100 пакетиков", "4600000000060", 25900, "vat22"),
-    ("Шоколад молочный, 90 г", "4600000000077", 11990, "vat22"),
-    ("Вода питьевая, 1,5 л", "4600000000084", 5490, "vat22"),
-    ("Яблоки «Гала», 1 кг", "", 17990, "vat10"),
-    ("Пакет-майка", "4600000000091", 900, "vat22"),
+    ("Хлеб «Бородинский», 400 г", "4600000000015", 6490, VatRate.VAT_10),
+    ("Молоко 3,2%, 1 л", "4600000000022", 8990, VatRate.VAT_10),
+    ("Кефир 2,5%, 930 мл", "4600000000039", 9450, VatRate.VAT_10),
+    ("Сыр «Российский», 1 кг", "4600000000046", 69900, VatRate.VAT_10),
+    ("Кофе молотый, 250 г", "4600000000053", 42900, VatRate.VAT_22),
+    ("Чай чёрный, 100 пакетиков", "4600000000060", 25900, VatRate.VAT_22),
+    ("Шоколад молочный, 90 г", "4600000000077", 11990, VatRate.VAT_22),
+    ("Вода питьевая, 1,5 л", "4600000000084", 5490, VatRate.VAT_22),
+    ("Яблоки «Гала», 1 кг", "", 17990, VatRate.VAT_10),
+    ("Пакет-майка", "4600000000091", 900, VatRate.VAT_22),
 ]
 
 
@@ -84,8 +86,8 @@ def _fill_account(session: Session, *, email: str, password: str) -> tuple[uuid.
 
     center = point("Магазин на Тверской", "Москва, ул. Тверская, д. 7", "Europe/Moscow")
     for name, barcode, price, vat in PRODUCTS:
-        catalog.add_product(session, actor, catalog_id=center.catalog_id, name=name, price=price,
-                            barcode=barcode, vat=vat)
+        catalog.create_product(session, actor, center.catalog_id,
+                               ProductIn(name=name, price=price, barcodes=[barcode] if barcode else [], vat=vat))
     session.flush()
     kiosk = point("Киоск у метро", "Москва, Комсомольская пл., д. 3", "Europe/Moscow",
                   CatalogChoice.SHARED, center.id)

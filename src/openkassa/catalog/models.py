@@ -1,14 +1,29 @@
-"""Tables of the catalog domain (the product card grows with the catalog capability)."""
+"""Tables of the catalog domain: catalogs, product cards, their barcodes and groups, hot keys.
+
+Every row a register syncs carries `revision`, the account's revision when it last changed; a
+deletion leaves a `CatalogTombstone` with its revision, so "changes since N" sees it too.
+
+Name search: on SQLite an FTS5 table `products_fts` mirrors each product's name, article and code
+(kept by triggers, keyed by `search_key`); on PostgreSQL a GIN index over a `simple` tsvector of the
+same words. Both are made by the migration `0002_catalog` and used by `catalog/search.py`.
+"""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkassa.db import Base, IdMixin, utcnow
+from openkassa.fiscal.enums import ItemType, Unit, VatRate
+
+
+def new_search_key() -> int:
+    """The product's key in the search index: random 63 bits (a collision is refused by a unique index)."""
+    return secrets.randbits(63)
 
 
 class Catalog(IdMixin, Base):
@@ -21,17 +36,89 @@ class Catalog(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Product(IdMixin, Base):
-    """A product card as printed on the receipt."""
+class ProductGroup(IdMixin, Base):
+    """A folder of products; groups nest (`parent_id`) into a tree per catalog."""
 
-    __tablename__ = "products"
-    __table_args__ = (Index("ix_products_catalog_name", "catalog_id", "name"),)
+    __tablename__ = "product_groups"
+    __table_args__ = (Index("ix_product_groups_catalog_parent", "catalog_id", "parent_id"),)
 
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     catalog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("product_groups.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(128))
-    barcode: Mapped[str] = mapped_column(String(64), default="")
-    price: Mapped[int] = mapped_column(default=0)  # kopecks
-    vat: Mapped[str] = mapped_column(String(10), default="none")
     revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Product(IdMixin, Base):
+    """A product card. Sums are kopecks; `vat`, `unit` and `kind` are the ФФД 1.2 codes (1199, 2108, 1212)."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        # An internal code is optional; those given are unique in their catalog.
+        Index("uq_products_catalog_code", "catalog_id", "code", unique=True,
+              sqlite_where=text("code != ''"), postgresql_where=text("code != ''")),
+        Index("ix_products_catalog_name", "catalog_id", "name"),
+        Index("ix_products_catalog_price", "catalog_id", "price"),
+        Index("ix_products_catalog_article", "catalog_id", "article"),
+        Index("ix_products_catalog_group_name", "catalog_id", "group_id", "name"),
+        Index("ix_products_catalog_revision", "catalog_id", "revision"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    catalog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"))
+    group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("product_groups.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(128))  # as printed on the receipt (1030)
+    short_name: Mapped[str] = mapped_column(String(64), default="")
+    article: Mapped[str] = mapped_column(String(64), default="")
+    code: Mapped[str] = mapped_column(String(64), default="")  # the internal code, "" when none
+    price: Mapped[int] = mapped_column(default=0)
+    min_price: Mapped[int] = mapped_column(default=0)
+    cost_price: Mapped[int] = mapped_column(default=0)
+    vat: Mapped[int] = mapped_column(default=int(VatRate.NO_VAT))
+    unit: Mapped[int] = mapped_column(default=int(Unit.PIECE))
+    kind: Mapped[int] = mapped_column(default=int(ItemType.GOODS))
+    by_weight: Mapped[bool] = mapped_column(default=False)
+    free_price: Mapped[bool] = mapped_column(default=False)
+    archived: Mapped[bool] = mapped_column(default=False)
+    from_register: Mapped[bool] = mapped_column(default=False)  # made by a cashier, not yet checked by a person
+    search_key: Mapped[int] = mapped_column(BigInteger, unique=True, default=new_search_key)
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Barcode(Base):
+    """A barcode of a product; a code belongs to one product of a catalog."""
+
+    __tablename__ = "product_barcodes"
+
+    catalog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+
+
+class HotKey(Base):
+    """A cell of a point's hot-key grid on the register: a favourite product at a position.
+
+    A change of the grid bumps the point's revision: registers fetch the whole grid again."""
+
+    __tablename__ = "hot_keys"
+
+    point_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("retail_points.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # 0-based, row by row
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+
+
+class CatalogTombstone(IdMixin, Base):
+    """What was deleted, and at which revision, so registers that sync changes delete it too."""
+
+    __tablename__ = "catalog_tombstones"
+    __table_args__ = (Index("ix_catalog_tombstones_catalog_revision", "catalog_id", "revision"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    catalog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "product", "group"
+    object_id: Mapped[uuid.UUID]
+    revision: Mapped[int]
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,6 +29,6 @@ def products(request: Request, db: DbSession, actor: CurrentActor, point: str = 
     """Products of a point's catalog, searchable by name or barcode."""
     points = points_service.list_points(db, actor)
     chosen = points_service.get_point(db, actor, _point_id(point)) if point else (points[0] if points else None)
-    listed = service.list_products(db, actor, catalog_id=chosen.catalog_id, search=q[:100]) if chosen else []
+    listed = service.list_products(db, actor, chosen.catalog_id, search_text=q[:100]).cards if chosen else []
     template = "catalog/rows.html" if is_htmx(request) else "catalog/products.html"
     return render(request, template, section="products", points=points, point=chosen, products=listed, q=q)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from openkassa.catalog.search import is_search_object
 from openkassa.db import Base, make_engine
 from openkassa.schema import load_models
 
@@ -28,6 +29,7 @@ def _run(connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=lambda name, type_, parents: not is_search_object(name),
     )
     with context.begin_transaction():
         context.run_migrations()
