@@ -1,4 +1,4 @@
-"""The `openkassa` command: serve, migrate, demo, worker."""
+"""The `openkassa` command: serve, migrate, demo, import, worker."""
 
 from __future__ import annotations
 
@@ -67,6 +67,48 @@ def _demo(args: argparse.Namespace) -> None:
     print(f"  password: {args.password}")
 
 
+def _import(args: argparse.Namespace) -> None:
+    """Check a catalog file, show the preview, and apply it (unless --dry-run); exit 1 on refusal."""
+    import uuid
+    from pathlib import Path
+
+    from openkassa.accounts.service import owner_actor
+    from openkassa.catalog import imports
+    from openkassa.db import Database
+    from openkassa.errors import DomainError
+    from openkassa.points.service import find_point
+
+    path = Path(args.file)
+    if not path.is_file():
+        sys.exit(f"No such file: {path}")
+    db = Database(get_settings().sqlalchemy_url)
+    try:
+        with db.transaction() as session:
+            point = find_point(session, uuid.UUID(args.point))
+            actor = owner_actor(session, account_id=point.account_id)
+            import_id = imports.start(session, actor, point.catalog_id, path.name).id
+        imports.check(db, import_id, path, progress=lambda rows: print(f"\rchecked {rows} rows", end="", file=sys.stderr))
+        print(file=sys.stderr)
+        with db.transaction() as session:
+            job = imports.get(session, actor, import_id)
+            if job.state == "failed":
+                sys.exit(job.error)
+            print(f"new: {job.new}, changed: {job.changed}, unchanged: {job.unchanged}, invalid: {job.invalid}")
+            if job.ignored_columns:
+                print("ignored columns: " + ", ".join(job.ignored_columns.split("\n")))
+            for problem in imports.problems(session, job):
+                print(f"row {problem.row}, {problem.column}: {problem.message}")
+        if args.dry_run:
+            return
+        with db.transaction() as session:
+            imports.apply(session, actor, import_id, skip_invalid=args.skip_invalid)
+        print("Applied.")
+    except (DomainError, ValueError) as error:
+        sys.exit(f"Refused: {error}")
+    finally:
+        db.dispose()
+
+
 def _worker(args: argparse.Namespace) -> None:
     from openkassa.db import Database
     from openkassa.jobs.service import Worker
@@ -97,6 +139,13 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--password", default="demo-password")
     demo.add_argument("--if-empty", action="store_true", help="only when the database has no account yet")
     demo.set_defaults(handler=_demo)
+
+    load = commands.add_parser("import", help="import a catalog file (.xlsx, .xls, .csv) into a point's catalog")
+    load.add_argument("--point", required=True, help="the point's id; its catalog receives the products")
+    load.add_argument("--skip-invalid", action="store_true", help="apply the valid rows even if some are invalid")
+    load.add_argument("--dry-run", action="store_true", help="only check the file and show what would change")
+    load.add_argument("file")
+    load.set_defaults(handler=_import)
 
     commands.add_parser("worker", help="deliver e-mails and other outbox jobs").set_defaults(handler=_worker)
     return root

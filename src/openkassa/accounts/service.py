@@ -297,6 +297,17 @@ def actor_of(session: Session, *, user_id: uuid.UUID) -> Actor:
     return _actor(user, session.get_one(Account, user.account_id))
 
 
+def owner_actor(session: Session, *, account_id: uuid.UUID) -> Actor:
+    """The account's earliest active owner: the shell acts in the owner's name (imports by the operator)."""
+    owner = session.scalars(
+        select(User).where(User.account_id == account_id, User.role == Role.OWNER, User.is_active)
+        .order_by(User.created_at, User.id).limit(1)
+    ).first()
+    if owner is None:
+        raise NotFound()
+    return _actor(owner, session.get_one(Account, account_id))
+
+
 def actor_for_password(session: Session, *, email: str, password: str, ip: str) -> Actor:
     """The user behind HTTP Basic credentials (e-mail and password)."""
     user = authenticate(session, email=email, password=password, ip=ip)

@@ -122,3 +122,79 @@ class CatalogTombstone(IdMixin, Base):
     object_id: Mapped[uuid.UUID]
     revision: Mapped[int]
     deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CatalogImport(IdMixin, Base):
+    """A file being imported into a catalog: checked first (the preview), applied on request.
+
+    `columns` are the keys of the columns the file has (the others stay as they are in the
+    catalog); the counts say what applying would do.
+    """
+
+    __tablename__ = "catalog_imports"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    catalog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="checking")  # checking, ready, applied, failed
+    columns: Mapped[str] = mapped_column(String(500), default="")  # comma-separated column keys
+    ignored_columns: Mapped[str] = mapped_column(String(2000), default="")  # headers not recognised, "\n"-separated
+    rows_total: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    invalid: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(String(1000), default="")  # why the whole file was refused
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class ImportRow(Base):
+    """One row of an imported file, staged: its values, the product it matched and what it will do."""
+
+    __tablename__ = "catalog_import_rows"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
+    row: Mapped[int] = mapped_column(primary_key=True)  # as the user sees it in the file
+    outcome: Mapped[str | None] = mapped_column(String(10))  # new, changed, unchanged, invalid
+    product_id: Mapped[uuid.UUID | None]  # the product it matched
+    new_product_id: Mapped[uuid.UUID]  # the id it gets if it is new
+    search_key: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(128))
+    short_name: Mapped[str | None] = mapped_column(String(64))
+    article: Mapped[str | None] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(64))
+    price: Mapped[int | None] = mapped_column(BigInteger)
+    min_price: Mapped[int | None] = mapped_column(BigInteger)
+    cost_price: Mapped[int | None] = mapped_column(BigInteger)
+    vat: Mapped[int | None]
+    unit: Mapped[int | None]
+    kind: Mapped[int | None]
+    group_path: Mapped[str | None] = mapped_column(String(1000))
+    group_id: Mapped[uuid.UUID | None]
+    by_weight: Mapped[bool | None]
+    free_price: Mapped[bool | None]
+    archived: Mapped[bool | None]
+
+
+class ImportBarcode(Base):
+    """A barcode of a staged row, for matching and for finding a code given twice."""
+
+    __tablename__ = "catalog_import_barcodes"
+    __table_args__ = (Index("ix_catalog_import_barcodes_code", "import_id", "code"),)
+
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
+    row: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ImportProblem(IdMixin, Base):
+    """Why a row of an imported file cannot be taken: its row, its column, the reason."""
+
+    __tablename__ = "catalog_import_problems"
+    __table_args__ = (Index("ix_catalog_import_problems_import_row", "import_id", "row"),)
+
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"))
+    row: Mapped[int]
+    column: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(String(500))

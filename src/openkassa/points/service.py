@@ -62,6 +62,14 @@ def get_point(session: Session, actor: Actor, point_id: uuid.UUID) -> RetailPoin
     return point
 
 
+def find_point(session: Session, point_id: uuid.UUID) -> RetailPoint:
+    """A point by its id alone, for the operator's shell (no signed-in user to check it against)."""
+    point = session.get(RetailPoint, point_id)
+    if point is None:
+        raise NotFound()
+    return point
+
+
 def _active_points(session: Session, account_id: uuid.UUID) -> int:
     return session.scalar(
         select(func.count())

@@ -1,4 +1,4 @@
-"""catalog: product cards, barcodes, groups, hot keys, tombstones, name search
+"""catalog: product cards, barcodes, groups, hot keys, tombstones, name search, imports
 
 Revision ID: 0002
 Revises: 0001
@@ -155,6 +155,76 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_hot_keys_product_id"), "hot_keys", ["product_id"])
 
+    # Imports: the file's rows staged for the preview, then applied in one go.
+    op.create_table(
+        "catalog_imports",
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("catalog_id", sa.Uuid(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("columns", sa.String(length=500), nullable=False),
+        sa.Column("ignored_columns", sa.String(length=2000), nullable=False),
+        sa.Column("rows_total", sa.Integer(), nullable=False),
+        sa.Column("new", sa.Integer(), nullable=False),
+        sa.Column("changed", sa.Integer(), nullable=False),
+        sa.Column("unchanged", sa.Integer(), nullable=False),
+        sa.Column("invalid", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=1000), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_catalog_imports_account_id_accounts")),
+        sa.ForeignKeyConstraint(["catalog_id"], ["catalogs.id"], name=op.f("fk_catalog_imports_catalog_id_catalogs"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_imports")),
+    )
+    op.create_index(op.f("ix_catalog_imports_catalog_id"), "catalog_imports", ["catalog_id"])
+    op.create_table(
+        "catalog_import_rows",
+        sa.Column("import_id", sa.Uuid(), nullable=False),
+        sa.Column("row", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=10), nullable=True),
+        sa.Column("product_id", sa.Uuid(), nullable=True),
+        sa.Column("new_product_id", sa.Uuid(), nullable=False),
+        sa.Column("search_key", sa.BigInteger(), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=True),
+        sa.Column("short_name", sa.String(length=64), nullable=True),
+        sa.Column("article", sa.String(length=64), nullable=True),
+        sa.Column("code", sa.String(length=64), nullable=True),
+        sa.Column("price", sa.BigInteger(), nullable=True),
+        sa.Column("min_price", sa.BigInteger(), nullable=True),
+        sa.Column("cost_price", sa.BigInteger(), nullable=True),
+        sa.Column("vat", sa.Integer(), nullable=True),
+        sa.Column("unit", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.Integer(), nullable=True),
+        sa.Column("group_path", sa.String(length=1000), nullable=True),
+        sa.Column("group_id", sa.Uuid(), nullable=True),
+        sa.Column("by_weight", sa.Boolean(), nullable=True),
+        sa.Column("free_price", sa.Boolean(), nullable=True),
+        sa.Column("archived", sa.Boolean(), nullable=True),
+        sa.ForeignKeyConstraint(["import_id"], ["catalog_imports.id"], name=op.f("fk_catalog_import_rows_import_id_catalog_imports"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("import_id", "row", name=op.f("pk_catalog_import_rows")),
+    )
+    op.create_table(
+        "catalog_import_barcodes",
+        sa.Column("import_id", sa.Uuid(), nullable=False),
+        sa.Column("row", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["import_id"], ["catalog_imports.id"], name=op.f("fk_catalog_import_barcodes_import_id_catalog_imports"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("import_id", "row", "code", name=op.f("pk_catalog_import_barcodes")),
+    )
+    op.create_index("ix_catalog_import_barcodes_code", "catalog_import_barcodes", ["import_id", "code"])
+    op.create_table(
+        "catalog_import_problems",
+        sa.Column("import_id", sa.Uuid(), nullable=False),
+        sa.Column("row", sa.Integer(), nullable=False),
+        sa.Column("column", sa.String(length=200), nullable=False),
+        sa.Column("message", sa.String(length=500), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(["import_id"], ["catalog_imports.id"], name=op.f("fk_catalog_import_problems_import_id_catalog_imports"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_import_problems")),
+    )
+    op.create_index("ix_catalog_import_problems_import_row", "catalog_import_problems", ["import_id", "row"])
+
     for statement in SQLITE_SEARCH if op.get_bind().dialect.name == "sqlite" else POSTGRESQL_SEARCH:
         op.execute(statement)
 
@@ -188,7 +258,8 @@ def downgrade() -> None:
         op.execute("DROP TABLE products_fts")
     else:
         op.execute("DROP INDEX ix_products_search")
-    op.drop_table("hot_keys")
+    for table in ("catalog_import_problems", "catalog_import_barcodes", "catalog_import_rows", "catalog_imports", "hot_keys"):
+        op.drop_table(table)
     with op.batch_alter_table("products") as batch:
         batch.drop_constraint(op.f("fk_products_group_id_product_groups"), type_="foreignkey")
         batch.drop_constraint(op.f("uq_products_search_key"), type_="unique")

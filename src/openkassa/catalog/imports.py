@@ -1,0 +1,380 @@
+"""Importing a catalog file: check it first (the preview), then apply all of it in one transaction.
+
+Checking streams the file row by row (`spreadsheets.read_rows`, `columns.parse_row`), checks each
+row as a card would be checked, and stages it in `catalog_import_rows` in batches, so memory does
+not grow with the file. The database then matches the staged rows to products — by internal code,
+then by barcode — finds what the file gives twice and what belongs to another product, and says of
+each row whether it is new, changed, unchanged or invalid. Applying matches again (the catalog may
+have changed since the preview), then inserts and updates with a few set-based statements. A row
+with an internal code no product has is a new product, even if one of its barcodes is known (then
+the barcode is refused as another product's), unless that product has no code yet.
+
+A column the file does not have leaves that field of existing products as it is; an empty cell of a
+column the file has clears it (to "", 0, no group, no barcodes, the default VAT, unit and kind).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sqlalchemy import Uuid, and_, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from openkassa.accounts.roles import Permission
+from openkassa.accounts.service import Actor, lock_account, next_revision, require
+from openkassa.catalog import barcodes, columns, spreadsheets
+from openkassa.catalog.models import (
+    Barcode,
+    CatalogImport,
+    ImportBarcode,
+    ImportProblem,
+    ImportRow,
+    Product,
+    ProductGroup,
+    new_search_key,
+)
+from openkassa.catalog.schemas import WEIGHT_UNITS
+from openkassa.catalog.service import get_catalog
+from openkassa.db import Database, utcnow
+from openkassa.errors import Invalid, NotFound
+from openkassa.fiscal.enums import ItemType, Unit, VatRate
+from openkassa.i18n import _
+from openkassa.ids import new_id
+
+BATCH = 2_000
+PROBLEMS_SHOWN = 1_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_LIMITS = {"name": 128, "short_name": 64, "article": 64, "code": 64}
+_CLEARED = {
+    "name": "", "short_name": "", "article": "", "code": "", "price": 0, "min_price": 0, "cost_price": 0,
+    "vat": int(VatRate.NO_VAT), "unit": int(Unit.PIECE), "kind": int(ItemType.GOODS),
+    "by_weight": False, "free_price": False, "archived": False,
+}
+"""What an empty cell of a column sets (the defaults of a new card)."""
+_FIELDS = tuple(_CLEARED)  # the card's plain fields an import writes; group and barcodes are apart
+
+
+# --- starting and checking -----------------------------------------------------------------------
+
+
+def start(session: Session, actor: Actor, catalog_id: uuid.UUID, filename: str) -> CatalogImport:
+    """Record a file to import into a catalog; `check` reads it next."""
+    require(actor, Permission.MANAGE)
+    catalog = get_catalog(session, actor, catalog_id)
+    job = CatalogImport(account_id=actor.account_id, catalog_id=catalog.id, filename=filename[:255])
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get(session: Session, actor: Actor, import_id: uuid.UUID) -> CatalogImport:
+    require(actor, Permission.VIEW)
+    job = session.get(CatalogImport, import_id)
+    if job is None or job.account_id != actor.account_id:
+        raise NotFound()
+    return job
+
+
+def problems(session: Session, job: CatalogImport, limit: int = PROBLEMS_SHOWN) -> list[ImportProblem]:
+    """The invalid rows' problems in row order (the first `limit` of them)."""
+    return list(session.scalars(select(ImportProblem).where(ImportProblem.import_id == job.id)
+                                .order_by(ImportProblem.row, ImportProblem.column).limit(limit)))
+
+
+def check(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[int], None] | None = None) -> None:
+    """Read the file, stage its rows and classify them; the import becomes "ready", or "failed" with
+    the reason when the file itself cannot be used (not a spreadsheet, no header, a column missing)."""
+    try:
+        header = _stage(db, import_id, path, progress)
+    except (spreadsheets.SpreadsheetError, columns.HeaderError) as error:
+        message = error.message if isinstance(error, spreadsheets.SpreadsheetError) else " ".join(error.errors)
+        with db.transaction() as session:
+            session.execute(delete(ImportRow).where(ImportRow.import_id == import_id))
+            session.execute(delete(ImportBarcode).where(ImportBarcode.import_id == import_id))
+            session.execute(update(CatalogImport).where(CatalogImport.id == import_id)
+                            .values(state="failed", error=message[:1000], finished_at=utcnow()))
+        return
+    with db.transaction() as session:
+        job = session.get(CatalogImport, import_id)
+        job.columns = ",".join(header.positions)
+        job.ignored_columns = "\n".join(header.ignored)[:2000]
+        _classify(session, job)
+        job.state = "ready"
+
+
+def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[int], None] | None) -> columns.HeaderMap:
+    with db.transaction() as session:
+        filename = session.get(CatalogImport, import_id).filename
+    rows = spreadsheets.read_rows(path, filename)
+    header_row = next(rows, None)
+    if header_row is None:
+        raise spreadsheets.SpreadsheetError(_("The file is empty."))
+    header = columns.match_headers(header_row[1])
+    staged: list[dict] = []
+    codes: list[dict] = []
+    found: list[dict] = []
+    total = 0
+    for number, cells in rows:
+        values, errors = columns.parse_row(number, cells, header)
+        errors += _card_errors(number, values, header)
+        total += 1
+        if errors:
+            staged.append({"import_id": import_id, "row": number, "outcome": "invalid", "new_product_id": new_id(), "search_key": 0})
+            found += [{"id": new_id(), "import_id": import_id, "row": error.row, "column": error.column[:200],
+                       "message": error.message[:500]} for error in errors]
+        else:
+            staged.append(_staged_row(import_id, number, values))
+            codes += [{"import_id": import_id, "row": number, "code": code} for code in values.get("barcodes") or ()]
+        if len(staged) >= BATCH:
+            _write(db, import_id, staged, codes, found, total)
+            staged, codes, found = [], [], []
+            if progress is not None:
+                progress(total)
+    _write(db, import_id, staged, codes, found, total)
+    if progress is not None:
+        progress(total)
+    return header
+
+
+def _write(db: Database, import_id: uuid.UUID, staged: list[dict], codes: list[dict], found: list[dict], total: int) -> None:
+    """One batch of staged rows in a transaction of its own; the import's row count shows the progress."""
+    with db.transaction() as session:
+        for model, batch in ((ImportRow, staged), (ImportBarcode, codes), (ImportProblem, found)):
+            if batch:
+                session.execute(insert(model), batch)
+        session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=total))
+
+
+def _staged_row(import_id: uuid.UUID, number: int, values: dict[str, object]) -> dict:
+    row = {"import_id": import_id, "row": number, "outcome": None, "new_product_id": new_id(), "search_key": new_search_key(),
+           "group_path": None, **dict.fromkeys(_FIELDS)}
+    for key, value in values.items():
+        if key == "group":
+            row["group_path"] = "/".join(value) if value else None
+        elif key != "barcodes":
+            row[key] = _CLEARED[key] if value is None else (int(value) if key in ("vat", "unit", "kind") else value)
+    return row
+
+
+def _card_errors(number: int, values: dict[str, object], header: columns.HeaderMap) -> list[columns.CellError]:
+    """The rules of a card (`schemas.ProductIn`) a row must keep, written out for speed: a million rows
+    go through here."""
+    errors: list[columns.CellError] = []
+
+    def refuse(key: str, message: str) -> None:
+        errors.append(columns.CellError(number, header.headers[key], message))
+
+    for key, limit in _TEXT_LIMITS.items():
+        text = values.get(key)
+        if key == "name" and "name" in values and not text:
+            refuse(key, _("The name is required."))
+        elif text and len(text) > limit:
+            refuse(key, _("{length} characters, at most {limit} allowed.").format(length=len(text), limit=limit))
+        elif text and _CONTROL.search(text):
+            refuse(key, _("Remove the control characters."))
+    codes = values.get("barcodes") or ()
+    for code in codes:
+        try:
+            barcodes.normalize(code)
+        except ValueError as error:
+            refuse("barcodes", str(error))
+    if len(set(codes)) < len(codes):
+        refuse("barcodes", _("A barcode is given twice in the cell."))
+    price, min_price = values.get("price"), values.get("min_price")
+    if price is not None and min_price is not None and min_price > price and not values.get("free_price"):
+        refuse("min_price", _("The minimum price cannot be above the price."))
+    unit = values.get("unit")
+    if values.get("by_weight") and "unit" in values and unit not in WEIGHT_UNITS:
+        refuse("by_weight", _("A product sold by weight is measured in grams, kilograms or tonnes."))
+    return errors
+
+
+# --- classifying ------------------------------------------------------------------------------------
+
+
+_rows = ImportRow.__table__
+
+
+def _classify(session: Session, job: CatalogImport) -> None:
+    """Match the staged rows to products and say what each would do; count the outcomes."""
+    present = set(job.columns.split(",")) if job.columns else set()
+    pending = and_(_rows.c.import_id == job.id, _rows.c.outcome.is_(None))
+    session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.outcome.in_(("new", "changed", "unchanged")))
+                    .values(outcome=None, product_id=None))
+    _refuse_twice_in_file(session, job)
+    # by internal code, then by barcode
+    session.execute(update(_rows).where(pending, _rows.c.code != "").values(product_id=(
+        select(Product.id).where(Product.catalog_id == job.catalog_id, Product.code == _rows.c.code, Product.code != "")
+        .scalar_subquery()
+    )))
+    # A code is a product's identity: a row whose code is new matches by barcode only a product without a code.
+    session.execute(update(_rows).where(pending, _rows.c.product_id.is_(None)).values(product_id=(
+        select(Barcode.product_id).join(ImportBarcode, and_(Barcode.catalog_id == job.catalog_id, Barcode.code == ImportBarcode.code))
+        .join(Product, Product.id == Barcode.product_id)
+        .where(ImportBarcode.import_id == _rows.c.import_id, ImportBarcode.row == _rows.c.row,
+               (_rows.c.code == "") | _rows.c.code.is_(None) | (Product.code == ""))
+        .limit(1).scalar_subquery()
+    )))
+    _refuse_conflicts(session, job)
+    if "group" in present:
+        _resolve_groups(session, job, create=False)
+    session.execute(update(_rows).where(pending, _rows.c.product_id.is_(None)).values(outcome="new"))
+    same = exists(select(1).where(Product.id == _rows.c.product_id, *_unchanged(present)))
+    session.execute(update(_rows).where(pending).values(outcome=case((same, "unchanged"), else_="changed")))
+    counts = dict(session.execute(select(_rows.c.outcome, func.count()).where(_rows.c.import_id == job.id)
+                                  .group_by(_rows.c.outcome)).all())
+    job.new, job.changed, job.unchanged, job.invalid = (counts.get(outcome, 0) for outcome in ("new", "changed", "unchanged", "invalid"))
+
+
+def _refuse(session: Session, job: CatalogImport, found: Iterable[tuple[int, str, str]]) -> None:
+    """Mark rows invalid, each with the column at fault and the reason."""
+    found = list(found)
+    if not found:
+        return
+    session.execute(insert(ImportProblem), [
+        {"id": new_id(), "import_id": job.id, "row": row, "column": column[:200], "message": message[:500]}
+        for row, column, message in found
+    ])
+    session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.row.in_({row for row, _c, _m in found}))
+                    .values(outcome="invalid"))
+
+
+def _header(key: str) -> str:
+    return next(column.ru for column in columns.COLUMNS if column.key == key)
+
+
+def _refuse_twice_in_file(session: Session, job: CatalogImport) -> None:
+    """A code or a barcode given in two rows: the later rows are refused, naming the first."""
+    firsts = select(_rows.c.code, func.min(_rows.c.row).label("first")).where(
+        _rows.c.import_id == job.id, _rows.c.outcome.is_(None), _rows.c.code != "").group_by(_rows.c.code).having(func.count() > 1).subquery()
+    twice = session.execute(select(_rows.c.row, _rows.c.code, firsts.c.first).join(firsts, firsts.c.code == _rows.c.code)
+                            .where(_rows.c.import_id == job.id, _rows.c.outcome.is_(None), _rows.c.row != firsts.c.first)).all()
+    _refuse(session, job, [(row, _header("code"), _("Code {code} is in row {first} already.").format(code=code, first=first))
+                           for row, code, first in twice])
+    first_codes = select(ImportBarcode.code, func.min(ImportBarcode.row).label("first")).where(
+        ImportBarcode.import_id == job.id).group_by(ImportBarcode.code).having(func.count() > 1).subquery()
+    twice = session.execute(select(ImportBarcode.row, ImportBarcode.code, first_codes.c.first)
+                            .join(first_codes, first_codes.c.code == ImportBarcode.code)
+                            .where(ImportBarcode.import_id == job.id, ImportBarcode.row != first_codes.c.first)).all()
+    _refuse(session, job, [(row, _header("barcodes"), _("Barcode {code} is in row {first} already.").format(code=code, first=first))
+                           for row, code, first in twice])
+
+
+def _refuse_conflicts(session: Session, job: CatalogImport) -> None:
+    """What belongs to another product than the one a row matched, and two rows matching one product."""
+    pending = and_(_rows.c.import_id == job.id, _rows.c.outcome.is_(None))
+    owners = session.execute(
+        select(_rows.c.row, ImportBarcode.code, Product.name)
+        .join(ImportBarcode, and_(ImportBarcode.import_id == _rows.c.import_id, ImportBarcode.row == _rows.c.row))
+        .join(Barcode, and_(Barcode.catalog_id == job.catalog_id, Barcode.code == ImportBarcode.code))
+        .join(Product, Product.id == Barcode.product_id)
+        .where(pending, (_rows.c.product_id.is_(None)) | (_rows.c.product_id != Barcode.product_id))
+    ).all()
+    _refuse(session, job, [(row, _header("barcodes"), _("Barcode {code} belongs to «{name}».").format(code=code, name=name))
+                           for row, code, name in owners])
+    owners = session.execute(
+        select(_rows.c.row, _rows.c.code, Product.name)
+        .join(Product, and_(Product.catalog_id == job.catalog_id, Product.code == _rows.c.code, Product.code != ""))
+        .where(pending, _rows.c.product_id.is_not(None), Product.id != _rows.c.product_id)
+    ).all()
+    _refuse(session, job, [(row, _header("code"), _("Code {code} belongs to «{name}».").format(code=code, name=name))
+                           for row, code, name in owners])
+    firsts = select(_rows.c.product_id, func.min(_rows.c.row).label("first")).where(pending, _rows.c.product_id.is_not(None)) \
+        .group_by(_rows.c.product_id).having(func.count() > 1).subquery()
+    twice = session.execute(select(_rows.c.row, firsts.c.first).join(firsts, firsts.c.product_id == _rows.c.product_id)
+                            .where(pending, _rows.c.row != firsts.c.first)).all()
+    _refuse(session, job, [(row, _header("name"), _("The same product as row {first}.").format(first=first)) for row, first in twice])
+
+
+def _unchanged(present: set[str]) -> list:
+    """Conditions under which a matched row would change nothing of its product."""
+    conditions = [getattr(Product, key) == _rows.c[key] for key in _FIELDS if key in present]
+    if "group" in present:
+        conditions += [Product.group_id.is_not_distinct_from(_rows.c.group_id),
+                       _rows.c.group_path.is_(None) | _rows.c.group_id.is_not(None)]  # a group still to make is a change
+    if "barcodes" in present:
+        mine = select(func.count()).select_from(Barcode).where(Barcode.product_id == _rows.c.product_id).scalar_subquery()
+        given = select(func.count()).select_from(ImportBarcode).where(
+            ImportBarcode.import_id == _rows.c.import_id, ImportBarcode.row == _rows.c.row).scalar_subquery()
+        missing = exists(select(1).select_from(ImportBarcode).where(
+            ImportBarcode.import_id == _rows.c.import_id, ImportBarcode.row == _rows.c.row,
+            ~exists(select(1).where(Barcode.product_id == _rows.c.product_id, Barcode.code == ImportBarcode.code))))
+        conditions += [mine == given, ~missing]
+    return conditions
+
+
+def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> None:
+    """Find (and when applying, make) the group of each staged path; the same name in any case is one group."""
+    paths = [path for (path,) in session.execute(select(_rows.c.group_path).distinct().where(
+        _rows.c.import_id == job.id, _rows.c.outcome.is_distinct_from("invalid"), _rows.c.group_path.is_not(None)))]
+    if not paths:
+        return
+    groups = session.execute(select(ProductGroup.id, ProductGroup.parent_id, ProductGroup.name)
+                             .where(ProductGroup.catalog_id == job.catalog_id)).all()
+    children = {(parent_id, name.lower()): group_id for group_id, parent_id, name in groups}
+    revision = next_revision(session, job.account_id) if create else 0
+    for path in paths:
+        parent = None
+        for name in path.split("/"):
+            group_id = children.get((parent, name.lower()))
+            if group_id is None and create:
+                group_id = new_id()
+                session.add(ProductGroup(id=group_id, account_id=job.account_id, catalog_id=job.catalog_id,
+                                         parent_id=parent, name=name, revision=revision))
+                session.flush()
+                children[(parent, name.lower())] = group_id
+            parent = group_id
+            if parent is None:
+                break
+        if parent is not None:
+            session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.group_path == path).values(group_id=parent))
+
+
+# --- applying ---------------------------------------------------------------------------------------
+
+
+def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid: bool = False) -> CatalogImport:
+    """Write what the checked file says, all of it or nothing. Invalid rows stop it unless skipped."""
+    require(actor, Permission.MANAGE)
+    job = get(session, actor, import_id)
+    if job.state != "ready":
+        raise Invalid(_("This import is not waiting to be applied."))
+    lock_account(session, actor.account_id)  # one catalog change at a time: matching stays true
+    _classify(session, job)
+    if job.invalid and not skip_invalid:
+        raise Invalid(_("{count} rows have errors: correct the file, or choose to skip those rows.").format(count=job.invalid))
+    present = set(job.columns.split(","))
+    revision = next_revision(session, actor.account_id)
+    now = utcnow()
+    if "group" in present:
+        _resolve_groups(session, job, create=True)
+    fields = [key for key in _FIELDS if key in present]
+    new_rows = and_(_rows.c.import_id == job.id, _rows.c.outcome == "new")
+    defaults = {key: literal(value) for key, value in _CLEARED.items() if key not in present}
+    session.execute(insert(Product).from_select(
+        ["id", "account_id", "catalog_id", "group_id", "search_key", "revision", "from_register", "created_at", "updated_at",
+         *fields, *defaults],
+        select(_rows.c.new_product_id, literal(actor.account_id, Uuid()), literal(job.catalog_id, Uuid()), _rows.c.group_id,
+               _rows.c.search_key, literal(revision), literal(False), literal(now, Product.created_at.type),
+               literal(now, Product.updated_at.type), *(_rows.c[key] for key in fields), *defaults.values())
+        .where(new_rows)
+    ))
+    changed = {key: _rows.c[key] for key in fields}
+    if "group" in present:
+        changed["group_id"] = _rows.c.group_id
+    session.execute(update(Product).where(Product.id == _rows.c.product_id, _rows.c.import_id == job.id, _rows.c.outcome == "changed")
+                    .values(**changed, revision=revision, updated_at=now, from_register=False))
+    if "barcodes" in present:
+        session.execute(delete(Barcode).where(Barcode.product_id.in_(
+            select(_rows.c.product_id).where(_rows.c.import_id == job.id, _rows.c.outcome == "changed"))))
+        session.execute(insert(Barcode).from_select(["catalog_id", "code", "product_id"], select(
+            literal(job.catalog_id, Uuid()), ImportBarcode.code, func.coalesce(_rows.c.product_id, _rows.c.new_product_id)
+        ).join(_rows, and_(_rows.c.import_id == ImportBarcode.import_id, _rows.c.row == ImportBarcode.row))
+         .where(ImportBarcode.import_id == job.id, _rows.c.outcome.in_(("new", "changed")))))
+    job.state, job.finished_at = "applied", now
+    session.execute(delete(ImportBarcode).where(ImportBarcode.import_id == job.id))
+    session.execute(delete(ImportRow).where(ImportRow.import_id == job.id))
+    return job

@@ -1,0 +1,221 @@
+"""Importing a catalog file: the preview says what would change and which rows are wrong (row, column,
+reason); applying writes all of it or nothing; matching is by internal code, then by barcode."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from openkassa.accounts.models import User
+from openkassa.accounts.service import actor_of
+from openkassa.catalog import exports, imports, service
+from openkassa.catalog.models import CatalogImport
+from openkassa.cli import main
+from openkassa.errors import Invalid
+
+HEADER = "Наименование;Код;Штрихкоды;Цена;НДС;Единица измерения;Группа"
+
+
+@pytest.fixture
+def shop(new_point) -> dict:
+    return new_point("Магазин у дома")
+
+
+@pytest.fixture
+def actor(db, owner):
+    with db.transaction() as session:
+        return actor_of(session, user_id=session.scalars(select(User.id).where(User.email == "owner@shop.ru")).one())
+
+
+@pytest.fixture
+def check(db, actor, shop, tmp_path):
+    """Upload a CSV (lines joined) and check it; returns the import after the check."""
+
+    def run(*lines: str, name: str = "товары.csv") -> CatalogImport:
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with db.transaction() as session:
+            import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), name).id
+        imports.check(db, import_id, path)
+        with db.transaction() as session:
+            return imports.get(session, actor, import_id)
+
+    return run
+
+
+@pytest.fixture
+def apply(db, actor):
+    def run(job: CatalogImport, skip_invalid: bool = False) -> CatalogImport:
+        with db.transaction() as session:
+            return imports.apply(session, actor, job.id, skip_invalid=skip_invalid)
+
+    return run
+
+
+@pytest.fixture
+def catalog(db, actor, shop):
+    """The shop's products as {name: (code, barcodes, price, vat, group name)}."""
+
+    def read() -> dict:
+        catalog_id = uuid.UUID(shop["catalog_id"])
+        with db.transaction() as session:
+            groups = {node.id: node.name for node in _walk(service.list_groups(session, actor, catalog_id))}
+            page = service.list_products(session, actor, catalog_id, archived=None, limit=500)
+            return {card.product.name: (card.product.code, card.barcodes, card.product.price, card.product.vat,
+                                        groups.get(card.product.group_id)) for card in page.cards}
+
+    return read
+
+
+def _walk(nodes):
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
+
+
+def problems_of(db, job) -> list[tuple[int, str, str]]:
+    with db.transaction() as session:
+        return [(p.row, p.column, p.message) for p in imports.problems(session, job)]
+
+
+def test_a_new_file_previews_then_creates_products_groups_and_barcodes(check, apply, catalog):
+    # given a file of three new products, two in a nested group
+    job = check(HEADER,
+                "Молоко 3,2%;M-1;4600000000022;89,90;10%;шт;Молочные/Молоко",
+                "Кефир;M-2;4600000000039, 4600000000046;94,50;10%;шт;Молочные",
+                "Хлеб;;4600000000015;59.90;без НДС;шт;")
+    # when it is checked, then the preview counts three new rows and nothing wrong
+    assert (job.state, job.new, job.changed, job.unchanged, job.invalid) == ("ready", 3, 0, 0, 0)
+    assert catalog() == {}  # nothing is written before applying
+    # when it is applied
+    apply(job)
+    # then the products are there with their barcodes, prices, VAT codes and groups
+    assert catalog() == {
+        "Молоко 3,2%": ("M-1", ["4600000000022"], 8990, 2, "Молоко"),
+        "Кефир": ("M-2", ["4600000000039", "4600000000046"], 9450, 2, "Молочные"),
+        "Хлеб": ("", ["4600000000015"], 5990, 6, None),
+    }
+
+
+def test_the_same_file_again_changes_nothing(check, apply, catalog):
+    lines = (HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;Молочные", "Хлеб;;4600000000015;59,90;без НДС;шт;")
+    apply(check(*lines))
+    before = catalog()
+
+    again = check(*lines)
+
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 2)
+    apply(again)
+    assert catalog() == before
+
+
+def test_rows_match_by_code_then_by_barcode(check, apply, catalog):
+    apply(check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;", "Хлеб;;4600000000015;59,90;без НДС;шт;"))
+
+    # the milk is found by its code though its name changed; the bread by its barcode
+    job = check(HEADER, "Молоко 3,2% 1 л;M-1;4600000000022;99,90;10%;шт;", "Хлеб ржаной;;4600000000015;59,90;без НДС;шт;")
+
+    assert (job.new, job.changed) == (0, 2)
+    apply(job)
+    assert set(catalog()) == {"Молоко 3,2% 1 л", "Хлеб ржаной"}
+    assert catalog()["Молоко 3,2% 1 л"][2] == 9990
+
+
+def test_a_column_the_file_lacks_is_left_as_it_is(check, apply, catalog):
+    apply(check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;Молочные"))
+
+    job = check("Код;Цена", "M-1;95,00")  # no name column: refused, the name is required
+    assert job.state == "failed" and "Наименование" in job.error
+
+    apply(check("Наименование;Код;Цена", "Молоко;M-1;95,00"))
+    assert catalog()["Молоко"] == ("M-1", ["4600000000022"], 9500, 2, "Молочные")
+
+
+def test_every_invalid_row_is_listed_by_row_column_and_reason_and_nothing_is_written(db, check, apply, catalog):
+    job = check(
+        HEADER,
+        "Молоко;M-1;4600000000021;89,90;10%;шт;",  # wrong check digit
+        "Кефир;M-2;;-5;10%;шт;",  # negative price
+        "Х" * 129 + ";M-3;;10;10%;шт;",  # name too long
+        "Сок;M-4;;10;НДС 33%;шт;",  # unknown VAT
+        "Вода;M-5;;45;без НДС;шт;",  # fine
+    )
+
+    assert (job.new, job.invalid) == (1, 4)
+    found = {(row, column): message for row, column, message in problems_of(db, job)}
+    assert set(found) == {(2, "Штрихкоды"), (3, "Цена"), (4, "Наименование"), (5, "НДС")}
+    assert "4600000000021" in found[(2, "Штрихкоды")] and "4600000000022"[-1] in found[(2, "Штрихкоды")]
+    with pytest.raises(Invalid, match="4"):
+        apply(job)
+    assert catalog() == {}
+
+    apply(job, skip_invalid=True)
+    assert set(catalog()) == {"Вода"}
+
+
+def test_a_code_or_barcode_given_twice_or_owned_by_another_product_is_refused(db, check, apply):
+    apply(check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;"))
+
+    job = check(
+        HEADER,
+        "Кефир;K-1;4600000000039;94,50;10%;шт;",
+        "Ряженка;K-1;;80;10%;шт;",  # the code of row 2 again
+        "Снежок;S-1;4600000000039;70;10%;шт;",  # the barcode of row 2 again
+        "Йогурт;Y-1;4600000000022;60;10%;шт;",  # the milk's barcode
+    )
+
+    assert (job.new, job.invalid) == (1, 3)
+    messages = {row: message for row, _column, message in problems_of(db, job)}
+    assert "2" in messages[3] and "2" in messages[4]
+    assert "Молоко" in messages[5]
+
+
+def test_a_file_that_is_not_a_spreadsheet_fails_with_a_reason(db, actor, shop, tmp_path):
+    path = tmp_path / "price.xlsx"
+    path.write_bytes(b"MZ\x90\x00" + bytes(200))  # a program renamed
+    with db.transaction() as session:
+        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
+
+    imports.check(db, import_id, path)
+
+    with db.transaction() as session:
+        job = imports.get(session, actor, import_id)
+        assert job.state == "failed" and job.error
+        with pytest.raises(Invalid):
+            imports.apply(session, actor, import_id)
+
+
+def test_the_shell_imports_a_file_into_a_points_catalog(shop, tmp_path, capsys, catalog):
+    path = tmp_path / "catalog.csv"
+    path.write_text(HEADER + "\nМолоко;M-1;4600000000022;89,90;10%;шт;\n", encoding="utf-8")
+
+    main(["import", "--point", shop["id"], str(path)])
+
+    assert "new: 1" in capsys.readouterr().out
+    assert set(catalog()) == {"Молоко"}
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "xls", "csv"])
+def test_exporting_and_importing_the_result_changes_nothing(db, actor, shop, check, apply, catalog, tmp_path, file_format):
+    # given a catalog with groups, several barcodes, fractional prices and every kind of VAT and unit
+    apply(check(
+        HEADER + ";Артикул;Весовой;В архиве;Минимальная цена",
+        "Молоко 3,2%;M-1;4600000000022;89,90;10%;шт;Молочные/Молоко;A-7;нет;нет;80",
+        "Сыр «Российский»;C-1;4600000000039 4600000000046;1234,56;НДС 22%;кг;Молочные;;да;нет;0",
+        "Пакет;;2000000000008;0,01;без НДС;шт;;;нет;да;0",
+    ))
+    before = catalog()
+    # when the catalog is exported and the file imported again
+    path = tmp_path / f"export.{file_format}"
+    with db.transaction() as session, path.open("wb") as out:
+        exports.write(session, actor, uuid.UUID(shop["catalog_id"]), file_format, out)
+    with db.transaction() as session:
+        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
+    imports.check(db, import_id, path)
+    # then every row is unchanged
+    with db.transaction() as session:
+        job = imports.get(session, actor, import_id)
+    assert (job.state, job.new, job.changed, job.invalid, job.unchanged) == ("ready", 0, 0, 0, 3)
+    assert catalog() == before
