@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from openkassa import __version__
 from openkassa.accounts import api as accounts_api
 from openkassa.accounts import views as accounts_views
+from openkassa.catalog import api as catalog_api
 from openkassa.catalog import views as catalog_views
 from openkassa.config import Settings, get_settings
 from openkassa.db import Database
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         catalog_views.router,
         accounts_api.router,
         points_api.router,
+        catalog_api.router,
         device_api.router,
     ):
         app.include_router(router)

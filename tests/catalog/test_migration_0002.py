@@ -9,14 +9,13 @@ from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import TEST_DATABASE_URL
 from openkassa.schema import alembic_config
 
 
 @pytest.fixture
-def old_database(tmp_path):
-    """An empty database of its own (a file on SQLite, a fresh database on PostgreSQL), at revision 0001."""
-    url = make_url(TEST_DATABASE_URL)
+def old_database(tmp_path, database):
+    """An empty database of its own (a file on SQLite, a fresh database beside the test one on PostgreSQL), at revision 0001."""
+    url = make_url(database.engine.url.render_as_string(hide_password=False))
     if url.get_backend_name() == "sqlite":
         url = url.set(database=str(tmp_path / "old.db"))
     else:

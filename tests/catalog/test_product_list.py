@@ -73,7 +73,7 @@ def test_search_as_you_type_by_name_returns_only_rows(owner, shop):
     assert response.status_code == 200
     assert "Хлеб бородинский" in response.text
     assert "Молоко" not in response.text and "Сыр" not in response.text
-    assert "<html" not in response.text and "<tr>" in response.text
+    assert "<html" not in response.text and "<tr" in response.text
 
 
 @pytest.mark.parametrize("typed", ["4600000000015", "460000000001", "46000000000"])

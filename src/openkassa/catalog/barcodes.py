@@ -15,7 +15,7 @@ _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+")
 
 def check_digit(digits: str) -> int:
     """The GS1 check digit of a code without it: weights 3 and 1 from the right."""
-    total = sum(int(digit) * (3 if position % 2 == 0 else 1) for position, digit in enumerate(reversed(digits)))
+    total = 3 * sum(map(int, digits[::-1][::2])) + sum(map(int, digits[::-1][1::2]))
     return (10 - total % 10) % 10
 
 

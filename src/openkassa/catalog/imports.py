@@ -122,7 +122,7 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
         errors += _card_errors(number, values, header)
         total += 1
         if errors:
-            staged.append({"import_id": import_id, "row": number, "outcome": "invalid", "new_product_id": new_id(), "search_key": 0})
+            staged.append({**_EMPTY_ROW, "import_id": import_id, "row": number, "outcome": "invalid", "new_product_id": new_id()})
             found += [{"id": new_id(), "import_id": import_id, "row": error.row, "column": error.column[:200],
                        "message": error.message[:500]} for error in errors]
         else:
@@ -143,14 +143,17 @@ def _write(db: Database, import_id: uuid.UUID, staged: list[dict], codes: list[d
     """One batch of staged rows in a transaction of its own; the import's row count shows the progress."""
     with db.transaction() as session:
         for model, batch in ((ImportRow, staged), (ImportBarcode, codes), (ImportProblem, found)):
-            if batch:
-                session.execute(insert(model), batch)
+            if batch:  # Core, not ORM, executemany: several times faster for plain rows
+                session.execute(model.__table__.insert(), batch)
         session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=total))
 
 
+_EMPTY_ROW = {"outcome": None, "search_key": 0, "group_path": None, **dict.fromkeys(_FIELDS)}
+"""Every staged row has all the keys: an executemany takes its columns from the first row."""
+
+
 def _staged_row(import_id: uuid.UUID, number: int, values: dict[str, object]) -> dict:
-    row = {"import_id": import_id, "row": number, "outcome": None, "new_product_id": new_id(), "search_key": new_search_key(),
-           "group_path": None, **dict.fromkeys(_FIELDS)}
+    row = {**_EMPTY_ROW, "import_id": import_id, "row": number, "new_product_id": new_id(), "search_key": new_search_key()}
     for key, value in values.items():
         if key == "group":
             row["group_path"] = "/".join(value) if value else None

@@ -17,7 +17,7 @@ MAX_KOPECKS = 10**12  # ten billion roubles: more than any product costs, far be
 MAX_BARCODES = 20
 WEIGHT_UNITS = frozenset({Unit.GRAM, Unit.KILOGRAM, Unit.TONNE})
 
-Kopecks = Annotated[int, Field(ge=0, le=MAX_KOPECKS)]
+Kopecks = Annotated[int, Field(ge=0, le=MAX_KOPECKS, description="An amount in kopecks, an integer: 19990 is 199.90 ₽.")]
 
 
 def _barcodes(values: list[str]) -> list[str]:

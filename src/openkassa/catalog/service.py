@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -142,8 +142,8 @@ def create_group(session: Session, actor: Actor, catalog_id: uuid.UUID, data: Gr
 def rename_group(session: Session, actor: Actor, catalog_id: uuid.UUID, group_id: uuid.UUID, name: str) -> ProductGroup:
     require(actor, Permission.MANAGE)
     group = _group(session, actor, catalog_id, group_id)
-    data = GroupIn(name=name, parent_id=group.parent_id)
-    if data.name != group.name:
+    data = validate(GroupIn, {"name": name, "parent_id": group.parent_id})  # a bad name is Invalid, not a crash
+    if data.name.lower() != group.name.lower():  # a new case of its own name is no twin
         _refuse_twin_group(session, group.catalog_id, group.parent_id, data.name)
     group.name, group.revision = data.name, next_revision(session, actor.account_id)
     return group
@@ -429,20 +429,54 @@ def _read_cursor(cursor: str, sort: SortKey) -> tuple[object, uuid.UUID]:
     try:
         value, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         expected = int if sort is SortKey.PRICE else str
-        if type(value) is not expected:
+        # Databases take no NUL in text and no integer past 64 bits: such a cursor is damaged too.
+        if type(value) is not expected or "\x00" in str(value) or (expected is int and abs(value) >= 2**63):
             raise ValueError(value)
         if sort is SortKey.UPDATED:
             value = datetime.fromisoformat(value)
+            if value.tzinfo is None:  # we write UTC times; a naive one would fail in the query
+                raise ValueError(value)
         return value, uuid.UUID(last_id)
     except (ValueError, TypeError):
         raise Invalid(fields={"cursor": _("The page link is damaged; start from the first page.")}) from None
 
 
-def changed_since(session: Session, catalog_id: uuid.UUID, revision: int) -> tuple[list[Product], list[CatalogTombstone]]:
-    """What changed in a catalog after `revision` (for the registers' sync)."""
+@dataclass(frozen=True)
+class CatalogChanges:
+    """What changed in a catalog after a revision, and the revision to ask from next time."""
+
+    revision: int
+    cards: list[ProductCard]
+    groups: list[ProductGroup]
+    tombstones: list[CatalogTombstone]
+
+
+def changed_since(session: Session, catalog_id: uuid.UUID, revision: int) -> CatalogChanges:
+    """What changed in a catalog after `revision` (for the registers' sync).
+
+    The newest revision is read first: revisions commit in order (`next_revision` holds the account
+    row), so a change committed while the lists are read comes again next time, and none is missed.
+    """
+    stamps = union_all(
+        select(func.max(Product.revision).label("revision")).where(Product.catalog_id == catalog_id),
+        select(func.max(ProductGroup.revision)).where(ProductGroup.catalog_id == catalog_id),
+        select(func.max(CatalogTombstone.revision)).where(CatalogTombstone.catalog_id == catalog_id),
+    ).subquery()
+    newest = session.scalar(select(func.coalesce(func.max(stamps.c.revision), 0)))
     products = list(session.scalars(select(Product).where(Product.catalog_id == catalog_id, Product.revision > revision)
                                     .order_by(Product.revision, Product.id)))
+    # Barcodes by a join, not by a list of ids: a first sync may bring more products than a query takes parameters.
+    codes: dict[uuid.UUID, list[str]] = {product.id: [] for product in products}
+    for product_id, code in session.execute(
+        select(Barcode.product_id, Barcode.code).join(Product, Product.id == Barcode.product_id)
+        .where(Product.catalog_id == catalog_id, Product.revision > revision).order_by(Barcode.code)
+    ):
+        if product_id in codes:  # a product changed after the list was read is sent next time
+            codes[product_id].append(code)
+    groups = list(session.scalars(select(ProductGroup).where(ProductGroup.catalog_id == catalog_id,
+                                                            ProductGroup.revision > revision)
+                                  .order_by(ProductGroup.revision, ProductGroup.id)))
     tombstones = list(session.scalars(select(CatalogTombstone).where(CatalogTombstone.catalog_id == catalog_id,
-                                                                     CatalogTombstone.revision > revision)))
-    return products, tombstones
-
+                                                                     CatalogTombstone.revision > revision)
+                                      .order_by(CatalogTombstone.revision, CatalogTombstone.id)))
+    return CatalogChanges(newest, [ProductCard(product, codes[product.id]) for product in products], groups, tombstones)

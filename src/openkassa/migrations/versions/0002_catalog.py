@@ -29,6 +29,7 @@ VAT_CODES = {
 }
 
 # SQLite: an FTS5 index over the products' words, kept by triggers (rowid = products.search_key).
+# Its tokenizer folds the diacritics of Latin letters only, so the name goes in with ё as е.
 SQLITE_SEARCH = [
     """CREATE VIRTUAL TABLE products_fts USING fts5(
         catalog_id UNINDEXED, name, article, code,
@@ -36,19 +37,20 @@ SQLITE_SEARCH = [
     )""",
     """CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
         INSERT INTO products_fts (rowid, catalog_id, name, article, code)
-        VALUES (new.search_key, new.catalog_id, new.name, new.article, new.code);
+        VALUES (new.search_key, new.catalog_id, replace(replace(new.name, 'ё', 'е'), 'Ё', 'Е'), new.article, new.code);
     END""",
     """CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
         INSERT INTO products_fts (products_fts, rowid, catalog_id, name, article, code)
-        VALUES ('delete', old.search_key, old.catalog_id, old.name, old.article, old.code);
+        VALUES ('delete', old.search_key, old.catalog_id, replace(replace(old.name, 'ё', 'е'), 'Ё', 'Е'), old.article, old.code);
     END""",
     """CREATE TRIGGER products_fts_update AFTER UPDATE OF name, article, code, search_key, catalog_id ON products BEGIN
         INSERT INTO products_fts (products_fts, rowid, catalog_id, name, article, code)
-        VALUES ('delete', old.search_key, old.catalog_id, old.name, old.article, old.code);
+        VALUES ('delete', old.search_key, old.catalog_id, replace(replace(old.name, 'ё', 'е'), 'Ё', 'Е'), old.article, old.code);
         INSERT INTO products_fts (rowid, catalog_id, name, article, code)
-        VALUES (new.search_key, new.catalog_id, new.name, new.article, new.code);
+        VALUES (new.search_key, new.catalog_id, replace(replace(new.name, 'ё', 'е'), 'Ё', 'Е'), new.article, new.code);
     END""",
-    "INSERT INTO products_fts (products_fts) VALUES ('rebuild')",
+    "INSERT INTO products_fts (rowid, catalog_id, name, article, code) "
+    "SELECT search_key, catalog_id, replace(replace(name, 'ё', 'е'), 'Ё', 'Е'), article, code FROM products",
 ]
 
 # PostgreSQL: a GIN index over the same words (the expression is repeated in catalog/search.py).
