@@ -139,7 +139,8 @@ class CatalogImport(IdMixin, Base):
     state: Mapped[str] = mapped_column(String(16), default="checking")  # checking, ready, applied, failed
     columns: Mapped[str] = mapped_column(String(500), default="")  # comma-separated column keys
     ignored_columns: Mapped[str] = mapped_column(String(2000), default="")  # headers not recognised, "\n"-separated
-    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int] = mapped_column(default=0)  # rows read so far, then in all
+    rows_expected: Mapped[int] = mapped_column(default=0)  # an estimate for the progress bar; 0 when unknown
     new: Mapped[int] = mapped_column(default=0)
     changed: Mapped[int] = mapped_column(default=0)
     unchanged: Mapped[int] = mapped_column(default=0)

@@ -167,6 +167,7 @@ def upgrade() -> None:
         sa.Column("columns", sa.String(length=500), nullable=False),
         sa.Column("ignored_columns", sa.String(length=2000), nullable=False),
         sa.Column("rows_total", sa.Integer(), nullable=False),
+        sa.Column("rows_expected", sa.Integer(), nullable=False),
         sa.Column("new", sa.Integer(), nullable=False),
         sa.Column("changed", sa.Integer(), nullable=False),
         sa.Column("unchanged", sa.Integer(), nullable=False),
