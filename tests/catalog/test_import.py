@@ -12,6 +12,7 @@ from openkassa.accounts.models import User
 from openkassa.accounts.service import actor_of
 from openkassa.catalog import exports, imports, service
 from openkassa.catalog.models import CatalogImport
+from openkassa.catalog.schemas import ProductIn
 from openkassa.cli import main
 from openkassa.errors import Invalid
 
@@ -219,3 +220,15 @@ def test_exporting_and_importing_the_result_changes_nothing(db, actor, shop, che
         job = imports.get(session, actor, import_id)
     assert (job.state, job.new, job.changed, job.invalid, job.unchanged) == ("ready", 0, 0, 0, 3)
     assert catalog() == before
+
+
+def test_a_product_made_between_the_preview_and_applying_is_updated_not_doubled(db, actor, shop, check, apply, catalog):
+    # given a checked file with a product the catalog does not have yet
+    job = check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;")
+    assert job.new == 1
+    # when somebody adds that product by hand before the file is applied
+    with db.transaction() as session:
+        service.create_product(session, actor, uuid.UUID(shop["catalog_id"]), ProductIn(name="Молоко", code="M-1", price=100))
+    apply(job)
+    # then the file updates it: one product, the file's price
+    assert catalog() == {"Молоко": ("M-1", ["4600000000022"], 8990, 2, None)}

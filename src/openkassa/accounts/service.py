@@ -89,6 +89,11 @@ def lock_account(session: Session, account_id: uuid.UUID) -> None:
     session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
 
 
+def current_revision(session: Session, account_id: uuid.UUID) -> int:
+    """The account's revision now: it moves with every change registers sync."""
+    return session.scalar(select(Account.revision).where(Account.id == account_id))
+
+
 def next_revision(session: Session, account_id: uuid.UUID) -> int:
     """Take the account's next revision number (rows stamped with it sync to registers)."""
     return session.execute(

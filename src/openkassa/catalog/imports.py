@@ -24,7 +24,7 @@ from sqlalchemy import Uuid, and_, case, delete, exists, func, insert, literal, 
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
-from openkassa.accounts.service import Actor, lock_account, next_revision, require
+from openkassa.accounts.service import Actor, current_revision, lock_account, next_revision, require
 from openkassa.catalog import barcodes, columns, spreadsheets
 from openkassa.catalog.models import (
     Barcode,
@@ -227,6 +227,7 @@ def _classify(session: Session, job: CatalogImport) -> None:
     session.execute(update(_rows).where(pending, _rows.c.product_id.is_(None)).values(outcome="new"))
     same = exists(select(1).where(Product.id == _rows.c.product_id, *_unchanged(present)))
     session.execute(update(_rows).where(pending).values(outcome=case((same, "unchanged"), else_="changed")))
+    job.checked_revision = current_revision(session, job.account_id)
     counts = dict(session.execute(select(_rows.c.outcome, func.count()).where(_rows.c.import_id == job.id)
                                   .group_by(_rows.c.outcome)).all())
     job.new, job.changed, job.unchanged, job.invalid = (counts.get(outcome, 0) for outcome in ("new", "changed", "unchanged", "invalid"))
@@ -346,7 +347,8 @@ def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid:
     if job.state != "ready":
         raise Invalid(_("This import is not waiting to be applied."))
     lock_account(session, actor.account_id)  # one catalog change at a time: matching stays true
-    _classify(session, job)
+    if current_revision(session, actor.account_id) != job.checked_revision:  # the catalog may have changed
+        _classify(session, job)
     if job.invalid and not skip_invalid:
         raise Invalid(_("{count} rows have errors: correct the file, or choose to skip those rows.").format(count=job.invalid))
     present = set(job.columns.split(","))

@@ -146,6 +146,7 @@ class CatalogImport(IdMixin, Base):
     unchanged: Mapped[int] = mapped_column(default=0)
     invalid: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(String(1000), default="")  # why the whole file was refused
+    checked_revision: Mapped[int] = mapped_column(default=0)  # the account's revision the preview was made at
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

@@ -173,6 +173,7 @@ def upgrade() -> None:
         sa.Column("unchanged", sa.Integer(), nullable=False),
         sa.Column("invalid", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(length=1000), nullable=False),
+        sa.Column("checked_revision", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
