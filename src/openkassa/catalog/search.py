@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import ColumnElement, and_, false, literal_column, or_, select, table, text
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from openkassa.catalog.models import Barcode, Product
 
 MAX_WORDS = 8
+SELECTIVE_MATCHES = 10_000  # below this many matches a search starts from them, above from the list order
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both indexes split words into
 
 POSTGRESQL_DOCUMENT = "to_tsvector('simple', translate(name || ' ' || article || ' ' || code, 'Ёё', 'Ее'))"
@@ -33,29 +34,35 @@ def words(typed: str) -> list[str]:
     return _WORD.findall(typed.lower().replace("ё", "е"))[:MAX_WORDS]
 
 
-def matching(session: Session, catalog_id: uuid.UUID, typed: str) -> ColumnElement[bool] | None:
-    """A condition on Product: matches what was typed; None when nothing was typed (everything
-    matches), false when what was typed holds no letter or digit (nothing matches)."""
+def conditions(session: Session, catalog_id: uuid.UUID, typed: str) -> list[ColumnElement[bool]]:
+    """The conditions on Product of a catalog's products matching what was typed: all of them when
+    nothing was typed, none when what was typed holds no letter or digit."""
+    in_catalog = Product.catalog_id == catalog_id
     if not typed.strip():
-        return None
+        return [in_catalog]
     found = words(typed)
     if not found:
-        return false()
-    if session.get_bind().dialect.name == "sqlite":
-        query = " AND ".join(f'"{word}"*' for word in found)  # a word holds no quote: nothing to escape
-        fts = select(literal_column("rowid")).select_from(table("products_fts")).where(
-            text("products_fts MATCH :words").bindparams(words=query)
-        )
-        by_words = Product.search_key.in_(fts)
-    else:
+        return [false()]
+    code = typed.strip()
+    by_barcode = None
+    if code.isdigit() and len(code) >= 4:
+        by_barcode = Product.id.in_(select(Barcode.product_id).where(Barcode.catalog_id == catalog_id, starts_with(Barcode.code, code)))
+    if session.get_bind().dialect.name != "sqlite":
         query = " & ".join(f"{word}:*" for word in found)
         by_words = text(f"{POSTGRESQL_DOCUMENT} @@ to_tsquery('simple', :words)").bindparams(words=query)
-    code = typed.strip()
-    if code.isdigit() and len(code) >= 4:
-        return or_(by_words, Product.id.in_(
-            select(Barcode.product_id).where(Barcode.catalog_id == catalog_id, starts_with(Barcode.code, code))
-        ))
-    return by_words
+        return [in_catalog, by_words if by_barcode is None else or_(by_words, by_barcode)]
+    query = " AND ".join(f'"{word}"*' for word in found)  # a word holds no quote: nothing to escape
+    fts = select(literal_column("rowid")).select_from(table("products_fts")).where(text("products_fts MATCH :words").bindparams(words=query))
+    by_words = Product.search_key.in_(fts)
+    if by_barcode is not None:
+        return [in_catalog, or_(by_words, by_barcode)]
+    # SQLite plans without statistics: left alone it walks the catalog's name index and tests every
+    # product against the matches, slow when they are few. When they are few, hide the catalog's
+    # index from it ("+column"), so it starts from the matches instead and sorts just those.
+    few = session.scalar(select(func.count()).select_from(fts.limit(SELECTIVE_MATCHES + 1).subquery())) <= SELECTIVE_MATCHES
+    if few:
+        in_catalog = literal_column("+products.catalog_id", Product.catalog_id.type) == catalog_id
+    return [in_catalog, by_words]
 
 
 def starts_with(column, prefix: str) -> ColumnElement[bool]:

@@ -396,10 +396,7 @@ def list_products(
     catalog = get_catalog(session, actor, catalog_id)
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     column = _SORT_COLUMNS[sort]
-    query: Select = select(Product).where(Product.catalog_id == catalog.id)
-    condition = search.matching(session, catalog.id, search_text)
-    if condition is not None:
-        query = query.where(condition)
+    query: Select = select(Product).where(*search.conditions(session, catalog.id, search_text))
     if group_id is not None:
         query = query.where(Product.group_id == group_id)
     if archived is not None:
