@@ -251,3 +251,39 @@ def test_another_accounts_catalog_products_and_groups_are_not_found(shop, other_
     with shop() as (session, actor, catalog_id):
         card = service.get_product(session, actor, catalog_id, product)
         assert not card.product.archived and card.product.group_id == group and card.barcodes == ["4600000000015"]
+
+
+def test_a_groups_filter_shows_its_subgroups_products_too(shop):
+    # given a group with a subgroup, a product in each, and one outside
+    with shop() as (session, actor, catalog_id):
+        dairy = service.create_group(session, actor, catalog_id, GroupIn(name="Молочное"))
+        cheese = service.create_group(session, actor, catalog_id, GroupIn(name="Сыры", parent_id=dairy.id))
+        for name, group in (("Молоко", dairy.id), ("Гауда", cheese.id), ("Хлеб", None)):
+            service.create_product(session, actor, catalog_id, ProductIn(name=name, group_id=group))
+    # when the parent group is chosen, then its subgroup's products are listed with its own
+    with shop() as (session, actor, catalog_id):
+        listed = service.list_products(session, actor, catalog_id, group_id=dairy.id).cards
+        assert [card.product.name for card in listed] == ["Гауда", "Молоко"]
+        assert [card.product.name for card in service.list_products(session, actor, catalog_id, group_id=cheese.id).cards] == ["Гауда"]
+
+
+def test_deleting_a_product_on_a_hot_key_makes_the_points_registers_fetch_the_grid_again(db, owner, new_point):
+    from openkassa.catalog import hotkeys
+    from openkassa.points.models import RetailPoint
+
+    # given a point whose hot key holds a product
+    point = new_point("Касса у входа")
+    with db.transaction() as session:
+        actor = _actor(session, "owner@shop.ru")
+        card = service.create_product(session, actor, uuid.UUID(point["catalog_id"]), ProductIn(name="Кофе"))
+        hotkeys.set_hot_key(session, actor, uuid.UUID(point["id"]), 0, card.product.id)
+        before = session.get_one(RetailPoint, uuid.UUID(point["id"])).revision
+    # when the product is deleted
+    with db.transaction() as session:
+        actor = _actor(session, "owner@shop.ru")
+        service.delete_products(session, actor, uuid.UUID(point["catalog_id"]), [card.product.id])
+    # then the cell is empty and the point's revision moved on
+    with db.transaction() as session:
+        actor = _actor(session, "owner@shop.ru")
+        assert hotkeys.get_hot_keys(session, actor, uuid.UUID(point["id"]))[0].product is None
+        assert session.get_one(RetailPoint, uuid.UUID(point["id"])).revision > before

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from openkassa.accounts.roles import Permission
 from openkassa.accounts.service import Actor, next_revision, require
 from openkassa.catalog import search
-from openkassa.catalog.models import Barcode, Catalog, CatalogTombstone, Product, ProductGroup
+from openkassa.catalog.models import Barcode, Catalog, CatalogTombstone, HotKey, Product, ProductGroup
 from openkassa.catalog.schemas import BulkAction, BulkIn, GroupIn, ProductChange, ProductIn, SortKey
 from openkassa.db import utcnow
 from openkassa.errors import Invalid, NotFound, validate
 from openkassa.i18n import _
 from openkassa.ids import new_id
+from openkassa.points.models import RetailPoint
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -260,6 +261,9 @@ def delete_products(session: Session, actor: Actor, catalog_id: uuid.UUID, produ
         {"id": new_id(), "account_id": actor.account_id, "catalog_id": catalog.id, "kind": "product",
          "object_id": product_id, "revision": revision} for product_id in found
     ])
+    # Their hot keys go with them: the points that had them send their registers the grid again.
+    session.execute(update(RetailPoint).where(RetailPoint.id.in_(select(HotKey.point_id).where(HotKey.product_id.in_(found))))
+                    .values(revision=revision))
     session.execute(delete(Product).where(Product.id.in_(found)))
     return len(found)
 
@@ -397,8 +401,8 @@ def list_products(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     column = _SORT_COLUMNS[sort]
     query: Select = select(Product).where(*search.conditions(session, catalog.id, search_text))
-    if group_id is not None:
-        query = query.where(Product.group_id == group_id)
+    if group_id is not None:  # the group with its subgroups, as a folder shows its contents
+        query = query.where(Product.group_id.in_(_subtree(session, _group(session, actor, catalog.id, group_id))))
     if archived is not None:
         query = query.where(Product.archived.is_(archived))
     if cursor is not None:
