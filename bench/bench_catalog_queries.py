@@ -35,7 +35,6 @@ def ean13(n: int) -> str:
 
 
 def fill(db, catalog_id: uuid.UUID, account_id: uuid.UUID, count: int) -> None:
-
     from openkassa.catalog.models import Barcode, Product, new_search_key
     from openkassa.ids import new_id
 
