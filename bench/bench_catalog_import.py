@@ -38,7 +38,7 @@ def ean13(n: int) -> str:
 
 def product_rows(count: int):
     for n in range(count):
-        yield [f"Товар номер {n} упаковка {n % 97} шт", f"C{n:07d}", ean13(n), f"{100 + n % 9000},{n % 100:02d}",
+        yield [f"Товар {n} уп {n % 97}", f"C{n:07d}", ean13(n), f"{100 + n % 9000},{n % 100:02d}",
                VATS[n % 4], "шт", GROUPS[n % len(GROUPS)]]
 
 
