@@ -1,12 +1,13 @@
-"""The catalog's JSON API as a program sees it: product cards in kopecks, barcode lookup, search and
-cursor paging, groups, bulk changes and the changes since a revision; other accounts and read-only
-roles kept out."""
+"""The catalog's JSON API as a program sees it: product cards with money in roubles (strings out; strings or
+exact JSON numbers in; kopecks behind), barcode lookup, search and cursor paging, groups, bulk changes and the
+changes since a revision; other accounts and read-only roles kept out."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,9 @@ from sqlalchemy import select
 from openkassa.accounts.models import User
 from openkassa.accounts.service import actor_of
 from openkassa.catalog import service
+from openkassa.catalog.api import ProductCardIn
 from openkassa.catalog.schemas import BulkAction, BulkIn, ProductIn, SortKey
+from openkassa.errors import Invalid, validate
 from support import create_owner, sign_in
 
 
@@ -30,6 +33,11 @@ class Api:
 
     def send(self, method: str, url: str, json=None):
         return self.browser.request(method, url, json=json, headers={"X-CSRF-Token": self.browser.csrf()})
+
+    def send_text(self, method: str, url: str, text: str):
+        """Send JSON as written, numbers spelled exactly (json= would pass them through a Python float)."""
+        return self.browser.request(method, url, content=text.encode(), headers={
+            "X-CSRF-Token": self.browser.csrf(), "Content-Type": "application/json"})
 
     def post(self, url: str, json=None):
         return self.send("POST", url, json)
@@ -77,21 +85,36 @@ def _names(response) -> list[str]:
     return [item["name"] for item in response.json()["items"]]
 
 
+@pytest.fixture
+def stored(db, point):
+    """The money of a product as the catalog keeps it (integer kopecks), read through the service."""
+
+    def read(product_id: str) -> tuple[int, int, int]:
+        with db.transaction() as session:
+            owner_id = session.scalars(select(User.id).where(User.email == "owner@shop.ru")).one()
+            actor = actor_of(session, user_id=owner_id)
+            product = service.get_product(session, actor, uuid.UUID(point["catalog_id"]), uuid.UUID(product_id)).product
+            return product.price, product.min_price, product.cost_price
+
+    return read
+
+
 # --- a product card -----------------------------------------------------------------------------
 
 
-def test_a_new_product_comes_back_with_kopecks_roubles_and_labels(api, catalog):
+def test_a_new_product_comes_back_with_roubles_and_labels(api, catalog, stored):
     # when a program creates a product priced 199.90 ₽ with VAT 20% and two barcodes
     response = api.post(f"{catalog}/products", json={
         "name": "Сыр Российский", "short_name": "Сыр", "article": "SR-45", "code": "1001",
-        "barcodes": ["4600000000015", "ABC-123/x"], "price": 19990, "min_price": 15000, "cost_price": 12000,
+        "barcodes": ["4600000000015", "ABC-123/x"], "price": "199.90", "min_price": "150", "cost_price": 120,
         "vat": 1, "unit": 0, "kind": 1,
     })
-    # then it is created, with money in kopecks and as roubles, and the ФФД codes with their labels
+    # then it is created, with money as roubles with two places, and the ФФД codes with their labels
     assert response.status_code == 201, response.text
     product = response.json()
-    assert product["price"] == 19990 and product["price_text"] == "199.90"
-    assert product["min_price"] == 15000 and product["cost_price"] == 12000
+    assert (product["price"], product["min_price"], product["cost_price"]) == ("199.90", "150.00", "120.00")
+    assert "price_text" not in product
+    assert stored(product["id"]) == (19990, 15000, 12000)
     assert (product["vat"], product["vat_label"]) == (1, "НДС 20%")
     assert (product["unit"], product["unit_label"]) == (0, "шт")
     assert (product["kind"], product["kind_label"]) == (1, "Товар")
@@ -104,13 +127,14 @@ def test_a_new_product_comes_back_with_kopecks_roubles_and_labels(api, catalog):
 
 def test_put_replaces_the_whole_card(api, catalog, made):
     # given a product with barcodes, an article and VAT 10%
-    product = made(article="A-1", barcodes=["4600000000015"], vat=2, price=5000)
+    product = made(article="A-1", barcodes=["4600000000015"], vat=2, price="50.00", cost_price="30.00")
     # when a program puts a card that names only the name and the price
-    response = api.put(f"{catalog}/products/{product['id']}", json={"name": "Хлеб белый", "price": 4500})
-    # then everything else takes its default: no article, no barcodes, without VAT
+    response = api.put(f"{catalog}/products/{product['id']}", json={"name": "Хлеб белый", "price": 45})
+    # then everything else takes its default: no article, no barcodes, without VAT, no purchase price
     assert response.status_code == 200, response.text
     replaced = response.json()
-    assert (replaced["name"], replaced["price"], replaced["article"]) == ("Хлеб белый", 4500, "")
+    assert (replaced["name"], replaced["price"], replaced["article"]) == ("Хлеб белый", "45.00", "")
+    assert replaced["cost_price"] == "0.00"
     assert replaced["barcodes"] == [] and replaced["vat"] == 6
     assert replaced["revision"] > product["revision"]
 
@@ -118,11 +142,11 @@ def test_put_replaces_the_whole_card(api, catalog, made):
 def test_patch_changes_only_the_fields_given(api, catalog, made):
     # given a product in a group, with a barcode and an article
     group = api.post(f"{catalog}/groups", json={"name": "Хлеб"}).json()
-    product = made(article="A-1", barcodes=["4600000000015"], group_id=group["id"], price=5000)
+    product = made(article="A-1", barcodes=["4600000000015"], group_id=group["id"], price="50.00", cost_price="30")
     # when a program changes its price
-    changed = api.patch(f"{catalog}/products/{product['id']}", json={"price": 5500}).json()
+    changed = api.patch(f"{catalog}/products/{product['id']}", json={"price": "55.5"}).json()
     # then only the price changed
-    assert changed["price"] == 5500 and changed["price_text"] == "55.00"
+    assert (changed["price"], changed["cost_price"]) == ("55.50", "30.00")
     assert (changed["article"], changed["barcodes"], changed["group_id"]) == ("A-1", ["4600000000015"], group["id"])
     # and `"group_id": null` takes it out of its group
     assert api.patch(f"{catalog}/products/{product['id']}", json={"group_id": None}).json()["group_id"] is None
@@ -159,6 +183,118 @@ def test_an_unknown_or_impossible_barcode_is_not_found(api, catalog, made, code)
     assert response.json()["error"]["code"] == "not_found"
 
 
+# --- money: roubles at the edge, kopecks inside --------------------------------------------------
+
+
+@pytest.mark.parametrize("sent", ['"199.90"', '"199.9"', "199.9", "199.90", '" 199.90 "', "1.999e2"])
+def test_a_price_sent_as_a_string_or_a_json_number_comes_back_as_roubles_and_is_kept_in_kopecks(
+        api, catalog, stored, sent):
+    # when a program sends 199.90 ₽ in any of the spellings JSON allows
+    body = '{"name": "Сыр", "price": %s, "min_price": %s}' % (sent, sent)
+    response = api.send_text("POST", f"{catalog}/products", body)
+    # then the answer says "199.90", and the catalog keeps 19990 kopecks
+    assert response.status_code == 201, response.text
+    product = response.json()
+    assert (product["price"], product["min_price"]) == ("199.90", "199.90")
+    assert stored(product["id"]) == (19990, 19990, 0)
+    # and reading it back, or listing it, says the same
+    assert api.get(f"{catalog}/products/{product['id']}").json()["price"] == "199.90"
+    assert [item["price"] for item in api.get(f"{catalog}/products").json()["items"]] == ["199.90"]
+
+
+@pytest.mark.parametrize(("sent", "answer", "kopecks"), [
+    ("0", "0.00", 0), ('"0.01"', "0.01", 1), ("200", "200.00", 20000), ('"1000000"', "1000000.00", 100_000_000),
+    ("10000000000", "10000000000.00", 10**12), ('"199.900"', "199.90", 19990), ("-0.0", "0.00", 0),
+])
+def test_whole_amounts_and_the_limits_come_back_with_two_places(api, catalog, stored, sent, answer, kopecks):
+    response = api.send_text("POST", f"{catalog}/products", '{"name": "Сыр", "cost_price": %s}' % sent)
+    assert response.status_code == 201, response.text
+    assert response.json()["cost_price"] == answer
+    assert stored(response.json()["id"])[2] == kopecks
+
+
+def test_a_put_and_a_patch_take_json_numbers_exactly_too(api, catalog, made, stored):
+    product_id = made(price="10.00")["id"]
+    url = f"{catalog}/products/{product_id}"
+    assert api.send_text("PUT", url, '{"name": "Сыр", "price": 0.3}').json()["price"] == "0.30"
+    assert api.send_text("PATCH", url, '{"min_price": 0.1}').json()["min_price"] == "0.10"
+    assert stored(product_id) == (30, 10, 0)
+
+
+BAD_MONEY = {
+    "three places": ('"199.999"', ["two digits of kopecks", "199.999"]),
+    "three places as a number": ("199.999", ["two digits of kopecks", "199.999"]),
+    "a number a float would round": ("199.999999999999999999", ["two digits of kopecks"]),  # a float says 200.0
+    "a float's sum": ("0.30000000000000004", ["two digits of kopecks"]),
+    "a hidden fraction": ("1e-3", ["two digits of kopecks"]),
+    "negative": ("-1", ["cannot be negative", "-1"]),
+    "negative as text": ('"-1"', ["cannot be negative"]),
+    "negative kopecks": ('"-0.01"', ["cannot be negative"]),
+    "a word": ('"abc"', ["Expected an amount in roubles", "abc"]),
+    "empty": ('""', ["Expected an amount in roubles"]),
+    "a comma": ('"199,90"', ["Expected an amount in roubles"]),
+    "spaces inside": ('"1 000"', ["Expected an amount in roubles"]),
+    "an exponent in text": ('"1e2"', ["Expected an amount in roubles"]),
+    "true": ("true", ["Expected an amount in roubles", "true"]),
+    "null": ("null", ["Expected an amount in roubles"]),
+    "a list": ("[1]", ["Expected an amount in roubles"]),
+    "an object": ('{"roubles": 1}', ["Expected an amount in roubles"]),
+    "NaN": ("NaN", ["Expected an amount in roubles"]),
+    "Infinity": ("Infinity", ["Expected an amount in roubles"]),
+    "too large": ('"10000000000.01"', ["too large"]),
+    "far too large": ("1e999999", ["too large"]),
+}
+
+
+@pytest.mark.parametrize(("sent", "words"), BAD_MONEY.values(), ids=BAD_MONEY.keys())
+def test_a_bad_amount_is_refused_naming_the_field_and_nothing_is_written(api, catalog, made, sent, words):
+    product = made("Сахар", price="90.00", free_price=True)
+    before = api.get(f"{catalog}/products", archived="all").json()
+    # when a program sends an amount that is not roubles and kopecks, in any money field,
+    # to a new card, a whole card or a change
+    for field in ("price", "min_price", "cost_price"):
+        card = '{"name": "Соль", "free_price": true, "%s": %s}' % (field, sent)
+        for method, url, body in [
+            ("POST", f"{catalog}/products", card),
+            ("PUT", f"{catalog}/products/{product['id']}", card),
+            ("PATCH", f"{catalog}/products/{product['id']}", '{"name": "Соль", "%s": %s}' % (field, sent)),
+        ]:
+            response = api.send_text(method, url, body)
+            # then it is refused, the field named with a message that says what is wrong
+            assert response.status_code == 422, (method, field, response.text)
+            error = response.json()["error"]
+            assert error["code"] == "invalid" and list(error["fields"]) == [field], (method, error)
+            for word in words:
+                assert word in error["fields"][field], (method, error)
+    # and the catalog is as it was
+    assert api.get(f"{catalog}/products", archived="all").json() == before
+
+
+def test_an_absent_amount_is_zero_on_a_card_and_unchanged_by_a_patch(api, catalog, made):
+    product = made(price="12.30")
+    assert (product["min_price"], product["cost_price"]) == ("0.00", "0.00")
+    assert api.patch(f"{catalog}/products/{product['id']}", json={"name": "Хлеб"}).json()["price"] == "12.30"
+
+
+def test_the_api_model_checks_money_given_from_python_by_the_text_of_the_float():
+    # a float only reaches the model from Python code (the route reads JSON numbers as Decimal);
+    # its shortest text is taken, so 199.9 is 199.90 and the float sum 0.1 + 0.2 is refused
+    assert ProductCardIn.model_validate({"name": "Сыр", "price": 199.9}).price == Decimal("199.90")
+    with pytest.raises(Invalid) as refused:
+        validate(ProductCardIn, {"name": "Сыр", "price": 0.1 + 0.2})
+    assert list(refused.value.fields) == ["price"]
+
+
+def test_other_numbers_of_a_card_are_read_as_before(api, catalog):
+    # JSON numbers with a point reach every field as exact decimals: a whole one still names a VAT code
+    response = api.send_text("POST", f"{catalog}/products", '{"name": "Сыр", "vat": 1.0}')
+    assert response.status_code == 201 and response.json()["vat"] == 1, response.text
+    refused = api.send_text("POST", f"{catalog}/products", '{"name": "Сыр", "vat": 1.5}')
+    assert refused.status_code == 422 and "vat" in refused.json()["error"]["fields"]
+    broken = api.send_text("POST", f"{catalog}/products", '{"name": "Сыр", "price": 1.')
+    assert broken.status_code == 422, broken.text
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 REFUSALS = {
@@ -168,11 +304,12 @@ REFUSALS = {
     "barcode twice": ({"barcodes": ["4600000000015", "4600000000015"]}, "barcodes", ["4600000000015", "twice"]),
     "name of 129": ({"name": "Я" * 129}, "name", ["128"]),
     "empty name": ({"name": "  "}, "name", ["Required"]),
-    "negative price": ({"price": -1}, "price", ["at least 0"]),
-    "price in roubles": ({"price": 199.9}, "price", []),
+    "negative price": ({"price": -1}, "price", ["cannot be negative"]),
+    "price with three decimals": ({"price": "199.999"}, "price", ["two digits of kopecks"]),
+    "price as a word": ({"price": "abc"}, "price", ["Expected an amount in roubles"]),
     "unknown VAT": ({"vat": 99}, "vat", ["Choose one of the offered values"]),
     "unknown unit": ({"unit": 3}, "unit", ["Choose one of the offered values"]),
-    "min price above price": ({"price": 100, "min_price": 200}, "__all__", ["minimum price"]),
+    "min price above price": ({"price": "1.00", "min_price": "2.00"}, "__all__", ["minimum price"]),
     "by weight in pieces": ({"by_weight": True, "unit": 0}, "__all__", ["by weight"]),
     "unknown field": ({"colour": "red"}, "colour", ["Unknown field"]),
 }
@@ -182,7 +319,7 @@ REFUSALS = {
 def test_a_bad_card_is_refused_naming_the_field_and_nothing_is_written(api, catalog, change):
     body, field, words = change
     # when a program sends a card with one mistake
-    response = api.post(f"{catalog}/products", json={"name": "Сахар", "price": 9000, **body})
+    response = api.post(f"{catalog}/products", json={"name": "Сахар", "price": "90.00", **body})
     # then it is refused with the field and a message that says what is wrong
     assert response.status_code == 422, response.text
     error = response.json()["error"]
@@ -195,13 +332,13 @@ def test_a_bad_card_is_refused_naming_the_field_and_nothing_is_written(api, cata
 
 def test_a_change_is_checked_as_a_whole_card(api, catalog, made):
     # given a product sold for at least 50.00 ₽
-    product = made(price=6000, min_price=5000)
+    product = made(price="60.00", min_price="50.00")
     # when its price is patched below the minimum
-    response = api.patch(f"{catalog}/products/{product['id']}", json={"price": 4000})
+    response = api.patch(f"{catalog}/products/{product['id']}", json={"price": "40.00"})
     # then the change is refused and the price is as it was
     assert response.status_code == 422
     assert "minimum price" in response.json()["error"]["fields"]["__all__"]
-    assert api.get(f"{catalog}/products/{product['id']}").json()["price"] == 6000
+    assert api.get(f"{catalog}/products/{product['id']}").json()["price"] == "60.00"
 
 
 def test_a_barcode_or_code_of_another_product_is_refused_naming_that_product(api, catalog, made):
@@ -225,6 +362,8 @@ def test_errors_come_in_russian_for_a_russian_client(new_browser, owner, catalog
     assert response.status_code == 422
     assert "4600000000016" in response.json()["error"]["fields"]["barcodes"]
     assert "контрольн" in response.json()["error"]["fields"]["barcodes"]
+    money = russian.post(f"{catalog}/products", json={"name": "Сахар", "price": "199.999"})
+    assert money.json()["error"]["fields"]["price"] == "В сумме не больше двух знаков копеек: «199.999»."
 
 
 # --- listing: search, filters, cursor paging ----------------------------------------------------
@@ -233,9 +372,9 @@ def test_errors_come_in_russian_for_a_russian_client(new_browser, owner, catalog
 @pytest.fixture
 def grocery(made) -> dict[str, dict]:
     return {
-        "milk": made("Молоко «Простоквашино» 3,2%", barcodes=["4607001770015"], price=8900),
-        "hedgehog": made("Ёжик в тумане, мармелад", price=15000),
-        "bread": made("Хлеб бородинский", barcodes=["4600000000015"], price=5990),
+        "milk": made("Молоко «Простоквашино» 3,2%", barcodes=["4607001770015"], price="89.00"),
+        "hedgehog": made("Ёжик в тумане, мармелад", price="150.00"),
+        "bread": made("Хлеб бородинский", barcodes=["4600000000015"], price="59.90"),
     }
 
 
@@ -329,8 +468,9 @@ def test_cursor_paging_walks_every_product_once_in_every_order(api, catalog, man
 
 def test_paging_follows_the_sort_values(api, catalog, many_products):
     page = api.get(f"{catalog}/products", sort="price", desc="true", limit=500, archived="all").json()
-    prices = [item["price"] for item in page["items"]]
+    prices = [Decimal(item["price"]) for item in page["items"]]
     assert prices == sorted(prices, reverse=True) and page["next_cursor"] is None
+    assert prices[0] == Decimal("60.00") and page["items"][0]["price"] == "60.00"  # 6000 kopecks
 
 
 # --- groups -------------------------------------------------------------------------------------
@@ -423,12 +563,12 @@ def test_changes_since_a_revision_bring_exactly_what_changed(api, catalog, made)
     synced = api.get(f"{catalog}/changes").json()
     assert {p["name"] for p in synced["products"]} == {"Чай", "Кофе", "Какао"} and synced["deleted"] == []
     # when the tea's price changes, the coffee is deleted and a group is added
-    api.patch(f"{catalog}/products/{tea['id']}", json={"price": 10000})
+    api.patch(f"{catalog}/products/{tea['id']}", json={"price": "100.00"})
     api.delete(f"{catalog}/products/{coffee['id']}")
     group = api.post(f"{catalog}/groups", json={"name": "Напитки"}).json()
     # then the changes since the register's revision hold exactly that
     changes = api.get(f"{catalog}/changes", since=synced["revision"]).json()
-    assert [(p["name"], p["price"]) for p in changes["products"]] == [("Чай", 10000)]
+    assert [(p["name"], p["price"]) for p in changes["products"]] == [("Чай", "100.00")]
     assert changes["deleted"] == [{"kind": "product", "id": coffee["id"]}]
     assert [g["name"] for g in changes["groups"]] == ["Напитки"] and changes["groups"][0]["id"] == group["id"]
     assert changes["revision"] > synced["revision"]
@@ -558,8 +698,9 @@ def test_a_program_signs_in_with_http_basic(app, catalog, made):
     with TestClient(app) as program:
         headers = {"Authorization": f"Basic {credentials}"}
         assert [p["name"] for p in program.get(f"{catalog}/products", headers=headers).json()["items"]] == ["Хлеб"]
-        created = program.post(f"{catalog}/products", json={"name": "Батон", "price": 4500}, headers=headers)
+        created = program.post(f"{catalog}/products", json={"name": "Батон", "price": "45.00"}, headers=headers)
         assert created.status_code == 201, created.text
+        assert created.json()["price"] == "45.00"
 
 
 # --- points and catalogs ------------------------------------------------------------------------
@@ -574,16 +715,25 @@ def test_two_points_sharing_a_catalog_see_the_same_products(api, point, new_poin
     kiosk = response.json()
     assert kiosk["catalog_id"] == point["catalog_id"]
     # when a product is added through the catalog of one
-    made("Газета", price=3000)
+    made("Газета", price="30.00")
     # then the catalog of the other lists it, and a point with a catalog of its own does not
     assert _names(api.get(f"/api/v1/catalogs/{kiosk['catalog_id']}/products")) == ["Газета"]
     own = new_point("Свой магазин")
     assert _names(api.get(f"/api/v1/catalogs/{own['catalog_id']}/products")) == []
 
 
-def test_the_openapi_description_says_money_is_kopecks(app):
+def test_the_openapi_description_says_money_is_roubles(app):
     spec = app.openapi()
     schemas = spec["components"]["schemas"]
-    assert "kopecks" in schemas["ProductOut"]["properties"]["price"]["description"]
-    assert "kopecks" in schemas["ProductIn"]["properties"]["price"]["description"]
+    # answers: a string with two places
+    for field in ("price", "min_price", "cost_price"):
+        out = schemas["ProductOut"]["properties"][field]
+        assert out["type"] == "string" and out["pattern"] == r"^[0-9]+\.[0-9]{2}$"
+        assert "Roubles" in out["description"] and "kopecks" not in out["description"]
+    assert "price_text" not in schemas["ProductOut"]["properties"]
+    # requests: a string or a number, in roubles, on a whole card and on a change
+    for model in ("ProductCardIn", "ProductChangeIn"):
+        price = json.dumps(schemas[model]["properties"]["price"])
+        assert '"type": "string"' in price and '"type": "number"' in price and "kopecks" not in price
+        assert "Roubles" in price
     assert "/api/v1/catalogs/{catalog_id}/changes" in spec["paths"]

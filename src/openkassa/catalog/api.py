@@ -2,37 +2,170 @@
 and the changes since a revision.
 
 A catalog is addressed by its own id, because several points may share one; a point's catalog is the
-`catalog_id` of `/api/v1/points/{point_id}`. Money is integer kopecks both ways (19990 is 199.90 ₽);
-answers add the price in roubles as text (`price_text`, "199.90") for people reading them.
+`catalog_id` of `/api/v1/points/{point_id}`.
+
+Money (`price`, `min_price`, `cost_price`) is decimal roubles at this edge and integer kopecks behind it
+(DESIGN.md: never float):
+- answers carry it as a JSON string with exactly two places and a point: `"199.90"`, `"0.00"` — exact
+  for every client, whatever its JSON library does with numbers;
+- requests may send a string (`"199.90"`, `"199.9"`, `"200"`) or a JSON number (`199.9`, `200`): at most two
+  places, not negative, at most 10 000 000 000. A JSON number is read from its own digits as a Decimal
+  (`_ExactJsonRoute`), never through a float, so `199.999999999999999999` is refused rather than rounded;
+- everything else is refused with a field error naming the field, as any other bad input.
+The routes turn roubles into kopecks (`openkassa.money`) and hand the domain its own `ProductIn` /
+`ProductChange`, which stay in kopecks for the web forms and the import.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, create_model
 
 from openkassa.accounts.deps import ApiActor
 from openkassa.catalog import service
 from openkassa.catalog.models import CatalogTombstone, ProductGroup
-from openkassa.catalog.schemas import BulkIn, GroupIn, ProductChange, ProductIn, SortKey
+from openkassa.catalog.schemas import MAX_KOPECKS, BulkIn, GroupIn, ProductChange, ProductIn, SortKey
 from openkassa.catalog.service import GroupNode, ProductCard
-from openkassa.errors import NotFound
+from openkassa.errors import NotFound, validate
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
+from openkassa.i18n import _
 from openkassa.inputs import Strict
-from openkassa.money import to_roubles
+from openkassa.money import to_kopecks, to_roubles
 from openkassa.web.deps import DbSession
 
-router = APIRouter(prefix="/api/v1/catalogs/{catalog_id}", tags=["catalog"])
+M = TypeVar("M", bound=BaseModel)
 
-KOPECKS = "An amount in kopecks, an integer: 19990 is 199.90 ₽."
+
+# --- money at the edge ----------------------------------------------------------------------------
+
+
+class _ExactJsonRequest(Request):
+    """A request whose JSON numbers with a fraction or an exponent are read as Decimal, from their digits.
+
+    Python's json (which FastAPI uses) and pydantic's own JSON parser both read 199.9 as a float; a float
+    holds neither 0.1 nor 199.999999999999999999 exactly, so money sent as a number could be rounded
+    unseen. Integers stay int; `NaN` and `Infinity` stay floats and are refused as not an amount.
+    """
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), parse_float=Decimal)
+        return self._json
+
+
+class _ExactJsonRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def exact(request: Request) -> Response:
+            return await handler(_ExactJsonRequest(request.scope, request.receive))
+
+        return exact
+
+
+router = APIRouter(prefix="/api/v1/catalogs/{catalog_id}", tags=["catalog"], route_class=_ExactJsonRoute)
+
+MONEY_FIELDS = ("price", "min_price", "cost_price")
+MAX_ROUBLES = to_roubles(MAX_KOPECKS)
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+ROUBLES_OUT = 'Roubles as a string with two decimals and a point: "199.90" (never a JSON number).'
+ROUBLES_IN = ('Roubles: a string ("199.90") or a JSON number (199.9), at most two decimals, not negative, '
+              "at most 10000000000.")
+
+
+def _shown(value: object) -> str:
+    """A sent value as a person would recognise it in a message (JSON spelling, cut short)."""
+    if isinstance(value, str):
+        return value if len(value) <= 40 else value[:40] + "…"
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    return "[…]" if isinstance(value, list) else "{…}"
+
+
+def _amount(value: object) -> Decimal | None:
+    """The number a sent value spells, or None when it is no number."""
+    if isinstance(value, str) and _AMOUNT.fullmatch(value.strip()):
+        return Decimal(value.strip())
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):  # only from Python callers: the route reads JSON numbers as Decimal
+        return Decimal(repr(value))  # the float's shortest text: 199.9 is "199.9", 0.1 + 0.2 is refused
+    return None
+
+
+def _roubles(value: object) -> Decimal:
+    """An amount sent to the API as roubles, checked, with two places; ValueError says what is wrong."""
+    amount, shown = _amount(value), _shown(value)
+    if amount is None or not amount.is_finite():
+        raise ValueError(_("Expected an amount in roubles, for example 199.90, not «{value}».").format(value=shown))
+    if amount < 0:
+        raise ValueError(_("An amount cannot be negative: «{value}».").format(value=shown))
+    if amount > MAX_ROUBLES:  # before quantize, which cannot take 1E+999999
+        raise ValueError(_("The amount «{value}» is too large: at most 10 000 000 000 roubles.").format(value=shown))
+    rounded = amount.quantize(Decimal("0.01"))
+    if rounded != amount:
+        raise ValueError(_("An amount has at most two digits of kopecks: «{value}».").format(value=shown))
+    return rounded.copy_abs()  # -0.00 is 0.00
+
+
+Roubles = Annotated[
+    Decimal,
+    BeforeValidator(_roubles),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "examples": ["199.90"]},
+        {"type": "number", "minimum": 0, "maximum": int(MAX_ROUBLES)},
+    ]}, mode="validation"),
+]
+RoublesOut = Annotated[
+    Decimal,
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "examples": ["199.90"]}, mode="serialization"),
+]
+
+
+def _in_roubles(model: type[BaseModel], name: str, doc: str) -> type[Strict]:
+    """The API's twin of a domain input model: the same fields and field checks, but money in roubles.
+
+    Built from the model's own fields, so a field added to the card reaches the API without a second list.
+    Checks across fields (a minimum price above the price) run in `_in_kopecks`, on the domain model.
+    """
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        if field_name not in MONEY_FIELDS:
+            fields[field_name] = (info.annotation, info)
+        else:  # on a change the amount may be left out (None), but `null` is no amount
+            default = None if info.default is None else Decimal("0.00")
+            fields[field_name] = (Roubles, Field(default=default, description=ROUBLES_IN))
+    return create_model(name, __base__=Strict, __doc__=doc, __module__=__name__, **fields)
+
+
+ProductCardIn = _in_roubles(ProductIn, "ProductCardIn", "A whole product card; money in roubles.")
+ProductChangeIn = _in_roubles(ProductChange, "ProductChangeIn", "Some fields of a product card; money in roubles.")
+
+
+def _in_kopecks(data: BaseModel, model: type[M]) -> M:
+    """The domain's input from the API's: the fields sent, money turned into kopecks, checked again as the
+    domain checks it (a minimum price above the price is refused here, under `__all__`)."""
+    sent = data.model_dump(exclude_unset=True)
+    for name in MONEY_FIELDS:
+        if sent.get(name) is not None:
+            sent[name] = to_kopecks(sent[name])
+    return validate(model, sent)
 
 
 class ProductOut(BaseModel):
-    """A product card. Sums are integer kopecks; `vat`, `unit` and `kind` are ФФД 1.2 codes (1199, 2108, 1212)."""
+    """A product card. Money is roubles as a string ("199.90"); `vat`, `unit` and `kind` are ФФД 1.2 codes
+    (1199, 2108, 1212)."""
 
     id: uuid.UUID
     name: str = Field(description="As printed on the receipt (1030), at most 128 characters.")
@@ -40,10 +173,9 @@ class ProductOut(BaseModel):
     article: str
     code: str = Field(description="The shop's internal code, unique in the catalog; empty when none.")
     barcodes: list[str]
-    price: int = Field(description=KOPECKS)
-    price_text: str = Field(description='The price in roubles with two decimals and a point: "199.90".')
-    min_price: int = Field(description=KOPECKS)
-    cost_price: int = Field(description="The purchase price. " + KOPECKS)
+    price: RoublesOut = Field(description=ROUBLES_OUT)
+    min_price: RoublesOut = Field(description="The lowest price a cashier may type at the till. " + ROUBLES_OUT)
+    cost_price: RoublesOut = Field(description="The purchase price. " + ROUBLES_OUT)
     vat: VatRate = Field(description="The VAT rate as the code of tag 1199 (6 is without VAT).")
     vat_label: str
     unit: Unit = Field(description="The unit as the code of tag 2108 (0 is pieces, 11 kilograms).")
@@ -64,9 +196,9 @@ class ProductOut(BaseModel):
         vat, unit, kind = VatRate(product.vat), Unit(product.unit), ItemType(product.kind)
         return cls(
             id=product.id, name=product.name, short_name=product.short_name, article=product.article,
-            code=product.code, barcodes=card.barcodes, price=product.price, price_text=str(to_roubles(product.price)),
-            min_price=product.min_price, cost_price=product.cost_price, vat=vat, vat_label=vat.label, unit=unit,
-            unit_label=unit.label, kind=kind, kind_label=kind.label, group_id=product.group_id,
+            code=product.code, barcodes=card.barcodes, price=to_roubles(product.price),
+            min_price=to_roubles(product.min_price), cost_price=to_roubles(product.cost_price),
+            vat=vat, vat_label=vat.label, unit=unit, unit_label=unit.label, kind=kind, kind_label=kind.label, group_id=product.group_id,
             by_weight=product.by_weight, free_price=product.free_price, archived=product.archived,
             from_register=product.from_register, revision=product.revision, updated_at=product.updated_at,
         )
@@ -146,16 +278,16 @@ def list_products(
     cursor: Annotated[str | None, Query(description="The `next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = service.PAGE_SIZE,
 ) -> ProductPageOut:
-    """A page of the catalog's products, found by what was typed, sorted by a column; prices in kopecks."""
+    """A page of the catalog's products, found by what was typed, sorted by a column; prices in roubles."""
     page = service.list_products(db, actor, catalog_id, search_text=q, group_id=group_id, archived=_ARCHIVED[archived],
                                  sort=sort, descending=desc, cursor=cursor, limit=limit)
     return ProductPageOut(items=[ProductOut.of(card) for card in page.cards], next_cursor=page.next_cursor)
 
 
 @router.post("/products", status_code=201)
-def create_product(db: DbSession, actor: ApiActor, catalog_id: CatalogId, data: ProductIn) -> ProductOut:
-    """Create a product card; `price`, `min_price` and `cost_price` are kopecks (19990 is 199.90 ₽)."""
-    return ProductOut.of(service.create_product(db, actor, catalog_id, data))
+def create_product(db: DbSession, actor: ApiActor, catalog_id: CatalogId, data: ProductCardIn) -> ProductOut:
+    """Create a product card; `price`, `min_price` and `cost_price` are roubles ("199.90" or 199.9)."""
+    return ProductOut.of(service.create_product(db, actor, catalog_id, _in_kopecks(data, ProductIn)))
 
 
 # The bulk upsert (up to 10,000 products per request, idempotent by internal code) shares its code with
@@ -187,16 +319,16 @@ def get_product(db: DbSession, actor: ApiActor, catalog_id: CatalogId, product_i
 
 @router.put("/products/{product_id}")
 def replace_product(db: DbSession, actor: ApiActor, catalog_id: CatalogId, product_id: uuid.UUID,
-                    data: ProductIn) -> ProductOut:
-    """Replace the whole card (fields left out take their defaults); sums in kopecks."""
-    return ProductOut.of(service.update_product(db, actor, catalog_id, product_id, data))
+                    data: ProductCardIn) -> ProductOut:
+    """Replace the whole card (fields left out take their defaults); money in roubles."""
+    return ProductOut.of(service.update_product(db, actor, catalog_id, product_id, _in_kopecks(data, ProductIn)))
 
 
 @router.patch("/products/{product_id}")
 def change_product(db: DbSession, actor: ApiActor, catalog_id: CatalogId, product_id: uuid.UUID,
-                   data: ProductChange) -> ProductOut:
-    """Change the fields given (`"group_id": null` takes the product out of its group); sums in kopecks."""
-    return ProductOut.of(service.update_product(db, actor, catalog_id, product_id, data))
+                   data: ProductChangeIn) -> ProductOut:
+    """Change the fields given (`"group_id": null` takes the product out of its group); money in roubles."""
+    return ProductOut.of(service.update_product(db, actor, catalog_id, product_id, _in_kopecks(data, ProductChange)))
 
 
 @router.delete("/products/{product_id}", status_code=204)

@@ -72,9 +72,9 @@ class Product(IdMixin, Base):
     short_name: Mapped[str] = mapped_column(String(64), default="")
     article: Mapped[str] = mapped_column(String(64), default="")
     code: Mapped[str] = mapped_column(String(64), default="")  # the internal code, "" when none
-    price: Mapped[int] = mapped_column(default=0)
-    min_price: Mapped[int] = mapped_column(default=0)
-    cost_price: Mapped[int] = mapped_column(default=0)
+    price: Mapped[int] = mapped_column(BigInteger, default=0)  # up to schemas.MAX_KOPECKS, past a 32-bit integer
+    min_price: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_price: Mapped[int] = mapped_column(BigInteger, default=0)
     vat: Mapped[int] = mapped_column(default=int(VatRate.NO_VAT))
     unit: Mapped[int] = mapped_column(default=int(Unit.PIECE))
     kind: Mapped[int] = mapped_column(default=int(ItemType.GOODS))

@@ -50,7 +50,12 @@ def conditions(session: Session, catalog_id: uuid.UUID, typed: str) -> list[Colu
     if session.get_bind().dialect.name != "sqlite":
         query = " & ".join(f"{word}:*" for word in found)
         by_words = text(f"{POSTGRESQL_DOCUMENT} @@ to_tsquery('simple', :words)").bindparams(words=query)
-        return [in_catalog, by_words if by_barcode is None else or_(by_words, by_barcode)]
+        if by_barcode is not None:
+            return [in_catalog, or_(by_words, by_barcode)]
+        # PostgreSQL cannot estimate prefix matches: sorted by name, it walks the catalog's name
+        # index and computes every product's words. Take the matches first when they are few.
+        matches = session.scalars(select(Product.id).where(in_catalog, by_words).limit(SELECTIVE_MATCHES + 1)).all()
+        return [in_catalog, Product.id.in_(matches) if len(matches) <= SELECTIVE_MATCHES else by_words]
     query = " AND ".join(f'"{word}"*' for word in found)  # a word holds no quote: nothing to escape
     fts = select(literal_column("rowid")).select_from(table("products_fts")).where(text("products_fts MATCH :words").bindparams(words=query))
     by_words = Product.search_key.in_(fts)

@@ -98,8 +98,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("short_name", sa.String(length=64), nullable=False, server_default=""))
         batch.add_column(sa.Column("article", sa.String(length=64), nullable=False, server_default=""))
         batch.add_column(sa.Column("code", sa.String(length=64), nullable=False, server_default=""))
-        batch.add_column(sa.Column("min_price", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("cost_price", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("min_price", sa.BigInteger(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("cost_price", sa.BigInteger(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("vat_code", sa.Integer(), nullable=False, server_default="6"))
         batch.add_column(sa.Column("unit", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("kind", sa.Integer(), nullable=False, server_default="1"))
@@ -120,6 +120,7 @@ def upgrade() -> None:
         for name in ("short_name", "article", "code", "min_price", "cost_price", "unit", "kind", "by_weight", "free_price", "archived", "from_register"):
             batch.alter_column(name, server_default=None)
         batch.alter_column("search_key", existing_type=sa.BigInteger(), nullable=False)
+        batch.alter_column("price", existing_type=sa.Integer(), type_=sa.BigInteger(), existing_nullable=False)
         batch.alter_column("updated_at", existing_type=UTCDateTime(timezone=True), nullable=False)
         batch.create_index("ix_products_catalog_article", ["catalog_id", "article"])
         batch.create_index("ix_products_catalog_group_name", ["catalog_id", "group_id", "name"])
@@ -272,6 +273,7 @@ def downgrade() -> None:
             batch.drop_index(index)
         batch.add_column(sa.Column("barcode", sa.String(length=64), nullable=False, server_default=""))
         batch.alter_column("vat", type_=sa.String(length=10), existing_type=sa.Integer(), existing_nullable=False)
+        batch.alter_column("price", type_=sa.Integer(), existing_type=sa.BigInteger(), existing_nullable=False)
         for column in ("updated_at", "search_key", "from_register", "archived", "free_price", "by_weight", "kind", "unit",
                        "cost_price", "min_price", "code", "article", "short_name", "group_id"):
             batch.drop_column(column)
