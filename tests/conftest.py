@@ -1,11 +1,16 @@
 """Shared fixtures: a migrated database (SQLite, or PostgreSQL via OPENKASSA_TEST_DATABASE_URL),
-the app, web clients that behave like a browser (cookies, CSRF), and the mail outbox."""
+the app, web clients that behave like a browser (cookies, CSRF), the mail outbox, and for the slow
+tests the app served by uvicorn with a headless chromium page."""
 
 from __future__ import annotations
 
 import os
-import uuid
+import socket
 import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,10 +35,10 @@ from openkassa.accounts.service import actor_of  # noqa: E402
 from openkassa.app import create_app  # noqa: E402
 from openkassa.catalog.schemas import ProductIn  # noqa: E402
 from openkassa.catalog.service import create_product  # noqa: E402
-from openkassa.config import get_settings  # noqa: E402
+from openkassa.config import Settings, get_settings  # noqa: E402
 from openkassa.db import Base, Database  # noqa: E402
 from openkassa.schema import load_models, migrate  # noqa: E402
-from support import Browser, Mailbox, create_owner, sign_in  # noqa: E402
+from support import CHROMIUM_ARGS, Browser, Mailbox, chromium_path, create_owner, sign_in  # noqa: E402
 
 get_settings.cache_clear()
 load_models()
@@ -126,3 +131,52 @@ def owner(db: Database, new_browser) -> Browser:
     return sign_in(new_browser(), "owner@shop.ru")
 
 
+@pytest.fixture
+def live_server(db: Database, tmp_path: Path, monkeypatch) -> Iterator[tuple[str, Settings]]:
+    """The real app with its worker, served by uvicorn on a free port of 127.0.0.1."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    # Services build links from get_settings(); make it agree with the app's settings.
+    monkeypatch.setenv("OPENKASSA_BASE_URL", base_url)
+    monkeypatch.setenv("OPENKASSA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OPENKASSA_SMTP_HOST", "")
+    monkeypatch.setenv("OPENKASSA_RUN_WORKER", "true")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.run_worker and not settings.smtp_host and settings.base_url == base_url
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield base_url, settings
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def page(live_server):
+    """A fresh headless chromium page whose interface language is English."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    base_url, _settings = live_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=base_url)
+        context.add_cookies([{"name": "ok_lang", "value": "en", "url": base_url}])
+        context.set_default_timeout(10_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()

@@ -1,9 +1,14 @@
-"""Helpers for tests: a browser-like client, the mailbox, and accounts made through the services."""
+"""Helpers for tests: a browser-like client, the mailbox, accounts made through the services, and
+what the real-browser tests need (Debian's chromium, its fields by label)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import uuid
+
+import pytest
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -73,3 +78,31 @@ def sign_in(client: Browser, email: str, password: str = "correct horse 1") -> B
 def user_id(db: Database, email: str) -> uuid.UUID:
     with db.transaction() as session:
         return session.scalars(select(User.id).where(User.email == email)).one()
+
+
+# --- a real browser (the slow tests; the `live_server` and `page` fixtures are in conftest.py) ---------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Debian's chromium on PATH; skipped on a developer's machine without it, a failure in CI."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: apt-get install chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return path
+
+
+def field(page, label: str):
+    """The form field labelled `label` (a required field's label ends with a " *" mark)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))

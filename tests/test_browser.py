@@ -1,56 +1,25 @@
 """A newcomer's first visit in a real browser: sign up, confirm by mail, add a shop, sign out and in.
 
-Runs Debian's chromium (never a downloaded browser) against the real app served by uvicorn,
-with the outbox worker delivering the confirmation mail as an .eml file.
+Runs Debian's chromium (never a downloaded browser) against the real app served by uvicorn
+(the `live_server` and `page` fixtures of conftest.py), with the outbox worker delivering the
+confirmation mail as an .eml file.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
-import shutil
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from openkassa.app import create_app
-from openkassa.config import Settings, get_settings
-from openkassa.db import Database
+from support import field
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LINK = re.compile(r"https?://\S+")
-
-
-def chromium_path() -> str:
-    """Debian's chromium on PATH; skipped on a developer's machine without it, a failure in CI."""
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: apt-get install chromium")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return path
-
-
-def field(page, label: str):
-    """The form field labelled `label` (a required field's label ends with a " *" mark)."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
 
 
 def newest_mail_link(outbox: Path, *, timeout: float = 10.0) -> str:
@@ -63,55 +32,6 @@ def newest_mail_link(outbox: Path, *, timeout: float = 10.0) -> str:
             return LINK.search(message.get_body(("plain",)).get_content()).group(0)
         time.sleep(0.1)
     raise AssertionError(f"no mail written to {outbox} within {timeout} s")
-
-
-@pytest.fixture
-def live_server(db: Database, tmp_path: Path, monkeypatch) -> Iterator[tuple[str, Settings]]:
-    """The real app with its worker, served by uvicorn on a free port of 127.0.0.1."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    # Services build links from get_settings(); make it agree with the app's settings.
-    monkeypatch.setenv("OPENKASSA_BASE_URL", base_url)
-    monkeypatch.setenv("OPENKASSA_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("OPENKASSA_SMTP_HOST", "")
-    monkeypatch.setenv("OPENKASSA_RUN_WORKER", "true")
-    get_settings.cache_clear()
-    settings = get_settings()
-    assert settings.run_worker and not settings.smtp_host and settings.base_url == base_url
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield base_url, settings
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
-        get_settings.cache_clear()
-
-
-@pytest.fixture
-def page(live_server):
-    """A fresh headless chromium page whose interface language is English."""
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    base_url, _settings = live_server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=base_url)
-        context.add_cookies([{"name": "ok_lang", "value": "en", "url": base_url}])
-        context.set_default_timeout(10_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 def test_sign_up_confirm_add_a_point_and_sign_in_again(page, live_server):

@@ -16,6 +16,7 @@ from openkassa import __version__
 from openkassa.accounts import api as accounts_api
 from openkassa.accounts import views as accounts_views
 from openkassa.catalog import api as catalog_api
+from openkassa.catalog import import_views as catalog_import_views
 from openkassa.catalog import views as catalog_views
 from openkassa.config import Settings, get_settings
 from openkassa.db import Database
@@ -130,6 +131,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for router in (
         accounts_views.router,
         points_views.router,
+        # before the catalog's pages: /products/{product_id} would take /products/import and the like
+        catalog_import_views.upload_router,
+        catalog_import_views.router,
         catalog_views.router,
         accounts_api.router,
         points_api.router,

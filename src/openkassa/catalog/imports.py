@@ -11,12 +11,17 @@ the barcode is refused as another product's), unless that product has no code ye
 
 A column the file does not have leaves that field of existing products as it is; an empty cell of a
 column the file has clears it (to "", 0, no group, no barcodes, the default VAT, unit and kind).
+
+Files uploaded in the back office are checked by the outbox worker (`check_job`); the import's page
+shows `rows_total` of `rows_expected` meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -38,11 +43,14 @@ from openkassa.catalog.models import (
 )
 from openkassa.catalog.schemas import WEIGHT_UNITS
 from openkassa.catalog.service import get_catalog
+from openkassa.config import Settings
 from openkassa.db import Database, utcnow
 from openkassa.errors import Invalid, NotFound
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
-from openkassa.i18n import _
+from openkassa.i18n import _, language
 from openkassa.ids import new_id
+
+log = logging.getLogger(__name__)
 
 BATCH = 2_000
 PROBLEMS_SHOWN = 1_000
@@ -105,9 +113,65 @@ def check(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[in
         job.state = "ready"
 
 
+def check_job(settings: Settings, payload: dict) -> None:
+    """The outbox job "catalog_import_check": check an uploaded file in its uploader's language, then delete it.
+
+    If the worker stops midway, the file stays and the job runs again from the start. An import
+    cancelled meanwhile is left alone. An error of ours fails the import rather than retrying for an
+    hour, since someone is watching its progress bar; the log has the details.
+    """
+    import_id, path = uuid.UUID(payload["import_id"]), Path(payload["path"])
+    db = Database(settings.sqlalchemy_url)
+    try:
+        with language(payload.get("language", "")):
+            _check_uploaded(db, import_id, path)
+    finally:
+        db.dispose()
+    path.unlink(missing_ok=True)
+
+
+def _check_uploaded(db: Database, import_id: uuid.UUID, path: Path) -> None:
+    with db.transaction() as session:
+        job = session.get(CatalogImport, import_id)
+        if job is None or job.state != "checking":
+            return
+        _unstage(session, import_id)  # what an attempt cut short had staged
+        job.rows_total = 0
+    try:
+        check(db, import_id, path)
+    except Exception:  # noqa: BLE001 - any failure of ours is shown, not retried
+        with db.transaction() as session:
+            job = session.get(CatalogImport, import_id)
+            if job is None:  # cancelled while it was being checked
+                return
+            log.exception("checking the catalog import %s failed", import_id)
+            _unstage(session, import_id)
+            job.state, job.finished_at = "failed", utcnow()
+            job.error = _("Something went wrong on our side while checking the file. Please upload it again.")
+
+
+def cancel(session: Session, actor: Actor, import_id: uuid.UUID) -> CatalogImport:
+    """Forget an import that was not applied: its staged rows and the import itself."""
+    require(actor, Permission.MANAGE)
+    job = get(session, actor, import_id)
+    if job.state == "applied":
+        raise Invalid(_("This file is imported already: there is nothing to cancel."))
+    _unstage(session, job.id)
+    session.delete(job)
+    return job
+
+
+def _unstage(session: Session, import_id: uuid.UUID) -> None:
+    """Delete what checking an import has staged."""
+    for model in (ImportRow, ImportBarcode, ImportProblem):
+        session.execute(delete(model).where(model.import_id == import_id))
+
+
 def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[int], None] | None) -> columns.HeaderMap:
     with db.transaction() as session:
-        filename = session.get(CatalogImport, import_id).filename
+        job = session.get(CatalogImport, import_id)
+        filename = job.filename
+        job.rows_expected = _expected_rows(path, filename)
     rows = spreadsheets.read_rows(path, filename)
     header_row = next(rows, None)
     if header_row is None:
@@ -146,6 +210,35 @@ def _write(db: Database, import_id: uuid.UUID, staged: list[dict], codes: list[d
             if batch:  # Core, not ORM, executemany: several times faster for plain rows
                 session.execute(model.__table__.insert(), batch)
         session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=total))
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]{1,3}\d+(?::[A-Z]{1,3}(\d+))?\"")
+
+
+def _expected_rows(path: Path, filename: str) -> int:
+    """About how many product rows the file has, for the progress bar; 0 when it cannot be told cheaply.
+
+    A CSV: its size by the length of its first lines. An .xlsx: the last row of the largest sheet's
+    `<dimension>`, which Excel, LibreOffice and XlsxWriter write at the top of the sheet. An .xls is
+    not estimated: it holds 65,535 rows at most and is checked in seconds.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as file:
+            head = file.read(spreadsheets.HEAD_BYTES)
+        kind = spreadsheets.detect_format(head, filename)
+        if kind == "csv":
+            lines = head.count(b"\n") + (not head.endswith(b"\n"))
+            return max(0, (lines if len(head) == size else round(size * lines / len(head))) - 1)
+        if kind == "xlsx":
+            with zipfile.ZipFile(path) as archive:
+                last_rows = [int(found.group(1) or 1) for name in archive.namelist()
+                             if name.startswith("xl/worksheets/") and name.endswith(".xml")
+                             if (found := _DIMENSION.search(archive.open(name).read(4096)))]
+            return max(0, max(last_rows, default=1) - 1)
+    except Exception:  # noqa: BLE001 - an estimate never stops a check: reading the file says what is wrong
+        pass
+    return 0
 
 
 _EMPTY_ROW = {"outcome": None, "search_key": 0, "group_path": None, **dict.fromkeys(_FIELDS)}

@@ -1,7 +1,8 @@
-"""HTML pages of the catalog domain: a point's product list, product cards, groups and hot keys.
+"""HTML pages of the catalog domain: a point's product list, its price list, product cards, groups and hot keys.
 
 Lists and cards work as plain pages and forms; HTMX adds search as you type, "show more" rows and
-the price edited in place (fragments swapped into the page).
+the price edited in place (fragments swapped into the page). Files (import, export, the template)
+have their pages in `import_views.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openkassa.accounts.roles import Permission
 from openkassa.catalog import hotkeys, service
 from openkassa.catalog.schemas import MAX_KOPECKS, BulkAction, BulkIn, GroupIn, ProductChange, ProductIn, SortKey
 from openkassa.catalog.service import GroupNode, ProductCard
+from openkassa.db import utcnow
 from openkassa.errors import Invalid, NotFound, validate
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 from openkassa.i18n import _, current_language
@@ -47,7 +49,7 @@ def _uuid(value: str) -> uuid.UUID:
         raise NotFound() from None
 
 
-def _point(db, actor, point: str) -> RetailPoint:
+def point_of(db, actor, point: str) -> RetailPoint:
     """The point a catalog page is about (`?point=`)."""
     return points_service.get_point(db, actor, _uuid(point))
 
@@ -107,7 +109,7 @@ def products(request: Request, db: DbSession, actor: CurrentActor, point: str = 
              archived: bool = False, sort: SortKey = SortKey.NAME, desc: bool = False, cursor: str = ""):
     """Products of a point's catalog: found, filtered by group, sorted, page by page."""
     points = points_service.list_points(db, actor)
-    chosen = _point(db, actor, point) if point else (points[0] if points else None)
+    chosen = point_of(db, actor, point) if point else (points[0] if points else None)
     if chosen is None:
         return render(request, "catalog/products.html", section="products", points=points, point=None, listing=None)
     listing = Listing(chosen.id, q[:100], _uuid(group) if group else None, archived, sort, desc)
@@ -143,14 +145,14 @@ def _row(request: Request, db, actor, point: RetailPoint, card: ProductCard, *, 
 @router.get("/products/{product_id}/row")
 def product_row(request: Request, db: DbSession, actor: CurrentActor, product_id: uuid.UUID, point: str = ""):
     """A row as the list shows it (an edit in place cancelled)."""
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     return _row(request, db, actor, chosen, service.get_product(db, actor, chosen.catalog_id, product_id))
 
 
 @router.get("/products/{product_id}/price")
 def price_form(request: Request, db: DbSession, actor: CurrentActor, product_id: uuid.UUID, point: str = ""):
     """The row with its price as an input, to edit in place."""
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     card = service.get_product(db, actor, chosen.catalog_id, product_id)
     return _row(request, db, actor, chosen, card, typed=_money_text(card.product.price))
 
@@ -159,7 +161,7 @@ def price_form(request: Request, db: DbSession, actor: CurrentActor, product_id:
 def change_price(request: Request, db: DbSession, actor: CurrentActor, product_id: uuid.UUID, form: FormData,
                  point: str = ""):
     """Save a price edited in place; the row comes back as the list shows it, or with the error."""
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     typed = str(form.get("price", ""))
     try:
         change = validate(ProductChange, {"price": _read_money(typed, required=True)})
@@ -185,7 +187,7 @@ def change_price(request: Request, db: DbSession, actor: CurrentActor, product_i
 @router.post("/products/bulk")
 def bulk_change(request: Request, db: DbSession, actor: CurrentActor, form: FormData, point: str = ""):
     """Apply one change to the products ticked in the list; deleting asks to confirm first."""
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     back = _back(str(form.pop("back", "")), chosen)
     confirmed = form.pop("confirmed", "") == "yes"
     if not form.get("product_ids"):
@@ -209,6 +211,60 @@ def bulk_change(request: Request, db: DbSession, actor: CurrentActor, form: Form
 def _back(url: str, point: RetailPoint) -> str:
     """Where a form returns to: the list it was sent from (only ever a product list of ours)."""
     return url if url.startswith("/products?") else Listing(point.id).url()
+
+
+# --- the price list ---------------------------------------------------------------------------------
+
+PRICE_LIST_LIMIT = 10_000  # products on one printed list; a bigger catalog is printed group by group
+
+
+@dataclass(frozen=True)
+class PriceListSection:
+    """The products of one group on the price list; `group` is its path ("" for products without a group)."""
+
+    group: str
+    cards: list[ProductCard]
+
+
+@router.get("/products/price-list")
+def price_list(request: Request, db: DbSession, actor: CurrentActor, point: str = "", group: str = ""):
+    """The products on sale with their barcodes and prices, group by group, to print."""
+    chosen = point_of(db, actor, point)
+    groups = _flatten(service.list_groups(db, actor, chosen.catalog_id))
+    group_id = _uuid(group) if group else None
+    cards, more = _products_on_sale(db, actor, chosen.catalog_id, group_id)
+    return render(request, "catalog/price_list.html", section="products", point=chosen, group=str(group_id or ""),
+                  sections=_by_group(cards, groups), more=more, limit=PRICE_LIST_LIMIT, now=utcnow(),
+                  group_options=_group_options(groups, _("Every group")), back=Listing(chosen.id).url())
+
+
+def _products_on_sale(db, actor, catalog_id: uuid.UUID, group_id: uuid.UUID | None) -> tuple[list[ProductCard], bool]:
+    """The first PRICE_LIST_LIMIT products on sale by name (of a group and its subgroups, when given), and whether
+    there are more."""
+    cards: list[ProductCard] = []
+    cursor = None
+    while len(cards) < PRICE_LIST_LIMIT:
+        page = service.list_products(db, actor, catalog_id, group_id=group_id, cursor=cursor,
+                                     limit=min(service.MAX_PAGE_SIZE, PRICE_LIST_LIMIT - len(cards)))
+        cards += page.cards
+        cursor = page.next_cursor
+        if cursor is None:
+            return cards, False
+    return cards, True
+
+
+def _by_group(cards: list[ProductCard], groups: list[tuple[GroupNode, int]]) -> list[PriceListSection]:
+    """The cards in sections by group, in the tree's order, each named by its path; those without a group last."""
+    paths: dict[uuid.UUID | None, str] = {}
+    trail: list[str] = []
+    for node, depth in groups:
+        trail[depth:] = [node.name]
+        paths[node.id] = " / ".join(trail)
+    paths[None] = ""
+    found: dict[uuid.UUID | None, list[ProductCard]] = {group_id: [] for group_id in paths}
+    for card in cards:
+        found[card.product.group_id if card.product.group_id in found else None].append(card)
+    return [PriceListSection(paths[group_id], listed) for group_id, listed in found.items() if listed]
 
 
 # --- money as people type it ------------------------------------------------------------------------
@@ -256,12 +312,12 @@ def _groups_page(request: Request, db, actor, point: RetailPoint, *, form: dict 
 @router.get("/products/groups")
 def groups(request: Request, db: DbSession, actor: CurrentActor, point: str = ""):
     """The catalog's group tree: add, rename and delete groups."""
-    return _groups_page(request, db, actor, _point(db, actor, point))
+    return _groups_page(request, db, actor, point_of(db, actor, point))
 
 
 @router.post("/products/groups")
 def create_group(request: Request, db: DbSession, actor: CurrentActor, form: FormData, point: str = ""):
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     data = {"name": form.get("name", ""), "parent_id": form.get("parent_id") or None}
     try:
         group = service.create_group(db, actor, chosen.catalog_id, validate(GroupIn, data))
@@ -274,7 +330,7 @@ def create_group(request: Request, db: DbSession, actor: CurrentActor, form: For
 @router.post("/products/groups/{group_id}")
 def rename_group(request: Request, db: DbSession, actor: CurrentActor, group_id: uuid.UUID, form: FormData,
                  point: str = ""):
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     try:
         group = service.rename_group(db, actor, chosen.catalog_id, group_id, str(form.get("name", "")))
     except Invalid as error:
@@ -286,7 +342,7 @@ def rename_group(request: Request, db: DbSession, actor: CurrentActor, group_id:
 
 @router.post("/products/groups/{group_id}/delete")
 def delete_group(request: Request, db: DbSession, actor: CurrentActor, group_id: uuid.UUID, point: str = ""):
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     service.delete_group(db, actor, chosen.catalog_id, group_id)
     flash.add(request, _("The group is deleted; its products stay in the catalog without a group."))
     return see_other(f"/products/groups?point={chosen.id}")
@@ -341,7 +397,7 @@ def _card_page(request: Request, db, actor, point: RetailPoint, *, card: Product
 @router.get("/products/new")
 def new_product(request: Request, db: DbSession, actor: CurrentActor, point: str = "", group: str = ""):
     """An empty card (in the group the list was showing)."""
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     form = {"vat": str(int(VatRate.NO_VAT)), "unit": str(int(Unit.PIECE)), "kind": str(int(ItemType.GOODS)),
             "group_id": group}
     return _card_page(request, db, actor, chosen, card=None, form=form)
@@ -349,7 +405,7 @@ def new_product(request: Request, db: DbSession, actor: CurrentActor, point: str
 
 @router.post("/products/new")
 def create_product(request: Request, db: DbSession, actor: CurrentActor, form: FormData, point: str = ""):
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     try:
         card = service.create_product(db, actor, chosen.catalog_id, _product_input(form))
     except Invalid as error:
@@ -360,7 +416,7 @@ def create_product(request: Request, db: DbSession, actor: CurrentActor, form: F
 
 @router.get("/products/{product_id}")
 def product(request: Request, db: DbSession, actor: CurrentActor, product_id: uuid.UUID, point: str = ""):
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     card = service.get_product(db, actor, chosen.catalog_id, product_id)
     return _card_page(request, db, actor, chosen, card=card, form=_card_form(card))
 
@@ -368,7 +424,7 @@ def product(request: Request, db: DbSession, actor: CurrentActor, product_id: uu
 @router.post("/products/{product_id}")
 def update_product(request: Request, db: DbSession, actor: CurrentActor, product_id: uuid.UUID, form: FormData,
                    point: str = ""):
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     card = service.get_product(db, actor, chosen.catalog_id, product_id)
     try:
         card = service.update_product(db, actor, chosen.catalog_id, product_id, _product_input(form))
@@ -380,7 +436,7 @@ def update_product(request: Request, db: DbSession, actor: CurrentActor, product
 
 @router.post("/products/{product_id}/delete")
 def delete_product(request: Request, db: DbSession, actor: CurrentActor, product_id: uuid.UUID, point: str = ""):
-    chosen = _point(db, actor, point)
+    chosen = point_of(db, actor, point)
     card = service.get_product(db, actor, chosen.catalog_id, product_id)
     service.delete_products(db, actor, chosen.catalog_id, [card.product.id])
     flash.add(request, _("The product «{name}» is deleted.").format(name=card.product.name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -25,7 +26,12 @@ POLL_INTERVAL = 1.0  # seconds between looks at the outbox
 HOUSEKEEPING_INTERVAL = 3600  # seconds between purges of stale rate-limit attempts
 LEASE = timedelta(minutes=5)  # longer than any delivery takes (SMTP gives up after 30 s)
 Handler = Callable[[Settings, dict], None]
-HANDLERS: dict[str, Handler] = {"email": mail.deliver}
+HANDLERS: dict[str, Handler | str] = {
+    "email": mail.deliver,
+    # A domain's handler is named "module:function" and imported when a job of its kind runs:
+    # the domains build on jobs/, so jobs/ must not import them.
+    "catalog_import_check": "openkassa.catalog.imports:check_job",
+}
 
 
 def enqueue(session: Session, kind: str, payload: dict) -> OutboxJob:
@@ -39,6 +45,15 @@ def enqueue(session: Session, kind: str, payload: dict) -> OutboxJob:
 
 def enqueue_email(session: Session, *, to: str, subject: str, text: str) -> OutboxJob:
     return enqueue(session, "email", {"to": to, "subject": subject, "text": text})
+
+
+def handler_for(kind: str) -> Handler:
+    """The function that runs a job of this kind (imported on first use when named by a string)."""
+    handler = HANDLERS[kind]
+    if isinstance(handler, str):
+        module, _, name = handler.partition(":")
+        handler = getattr(importlib.import_module(module), name)
+    return handler
 
 
 def backoff(attempts: int) -> timedelta:
@@ -104,7 +119,7 @@ def run_due(db: Database, settings: Settings, *, limit: int = 100) -> int:
             break
         tried += 1
         try:
-            HANDLERS[job.kind](settings, job.payload)
+            handler_for(job.kind)(settings, job.payload)
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
             _finish(db, job.id, exc)
         else:
