@@ -58,7 +58,7 @@ class Mailbox:
 def create_owner(db: Database, *, email: str, password: str = "correct horse 1", plan: str = "start",
                  company: str = "ООО «Тест»") -> uuid.UUID:
     """A confirmed owner with a fresh account, created through the service; returns the account id."""
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         user = accounts.sign_up(
             session,
             data=SignUpIn(company_name=company, name="Owner", phone="+79001234567", email=email, password=password),

@@ -32,7 +32,7 @@ NEW_PRODUCTS = "\n".join([
 def shop(db) -> None:
     """An owner (owner@shop.ru) whose shop sells milk, kefir and bread."""
     create_owner(db, email="owner@shop.ru", plan="standard")
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:  # the live server's worker writes meanwhile
         actor = actor_of(session, user_id=session.scalars(select(User.id).where(User.email == "owner@shop.ru")).one())
         point = create_point(session, actor, data=NewPointIn(
             name="Магазин на Ленина", address="ул. Ленина, 1", inn="7707083893", tax_systems=[2], default_tax_system=2))

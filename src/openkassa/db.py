@@ -105,12 +105,15 @@ class Database:
     def transaction(self, *, immediate: bool = False) -> Iterator[Session]:
         """A session that commits when the block ends and rolls back on an error.
 
-        `immediate=True` for a short transaction that writes first (claiming a job): on SQLite
-        it takes the write lock at BEGIN. PostgreSQL ignores it.
+        `immediate=True` for a transaction that will write: on SQLite its first statement begins
+        with BEGIN IMMEDIATE, so it queues for the write lock on the busy timeout. A deferred
+        transaction that read first and then writes while another connection has written
+        fails at once with "database is locked" (WAL cannot upgrade a stale snapshot). The
+        lock is taken at the first statement, not here, so work done before it on another
+        connection (`ratelimit.attempt`) does not wait for this one. PostgreSQL ignores it.
         """
-        with self.sessions() as session, session.begin():
-            if immediate:
-                session.connection(execution_options={IMMEDIATE: True})
+        bind = self.engine.execution_options(**{IMMEDIATE: True}) if immediate else self.engine
+        with self.sessions(bind=bind) as session, session.begin():
             yield session
 
     def dispose(self) -> None:

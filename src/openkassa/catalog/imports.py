@@ -99,13 +99,13 @@ def check(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[in
         header = _stage(db, import_id, path, progress)
     except (spreadsheets.SpreadsheetError, columns.HeaderError) as error:
         message = error.message if isinstance(error, spreadsheets.SpreadsheetError) else " ".join(error.errors)
-        with db.transaction() as session:
+        with db.transaction(immediate=True) as session:
             session.execute(delete(ImportRow).where(ImportRow.import_id == import_id))
             session.execute(delete(ImportBarcode).where(ImportBarcode.import_id == import_id))
             session.execute(update(CatalogImport).where(CatalogImport.id == import_id)
                             .values(state="failed", error=message[:1000], finished_at=utcnow()))
         return
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         job = session.get(CatalogImport, import_id)
         job.columns = ",".join(header.positions)
         job.ignored_columns = "\n".join(header.ignored)[:2000]
@@ -131,7 +131,7 @@ def check_job(settings: Settings, payload: dict) -> None:
 
 
 def _check_uploaded(db: Database, import_id: uuid.UUID, path: Path) -> None:
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         job = session.get(CatalogImport, import_id)
         if job is None or job.state != "checking":
             return
@@ -140,7 +140,7 @@ def _check_uploaded(db: Database, import_id: uuid.UUID, path: Path) -> None:
     try:
         check(db, import_id, path)
     except Exception:  # noqa: BLE001 - any failure of ours is shown, not retried
-        with db.transaction() as session:
+        with db.transaction(immediate=True) as session:
             job = session.get(CatalogImport, import_id)
             if job is None:  # cancelled while it was being checked
                 return
@@ -168,7 +168,7 @@ def _unstage(session: Session, import_id: uuid.UUID) -> None:
 
 
 def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[int], None] | None) -> columns.HeaderMap:
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         job = session.get(CatalogImport, import_id)
         filename = job.filename
         job.rows_expected = _expected_rows(path, filename)
@@ -205,7 +205,7 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
 
 def _write(db: Database, import_id: uuid.UUID, staged: list[dict], codes: list[dict], found: list[dict], total: int) -> None:
     """One batch of staged rows in a transaction of its own; the import's row count shows the progress."""
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         for model, batch in ((ImportRow, staged), (ImportBarcode, codes), (ImportProblem, found)):
             if batch:  # Core, not ORM, executemany: several times faster for plain rows
                 session.execute(model.__table__.insert(), batch)

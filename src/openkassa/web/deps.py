@@ -14,8 +14,13 @@ from openkassa.web.security import csrf_is_valid
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on an error."""
-    with request.app.state.db.transaction() as session:
+    """One transaction per request: committed when the route returns, rolled back on an error.
+
+    A request that may write (not GET, HEAD or OPTIONS) asks for the write lock with its first
+    statement (see `Database.transaction`), so it waits for a concurrent writer, such as an
+    import being checked, instead of failing."""
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    with request.app.state.db.transaction(immediate=writes) as session:
         yield session
 
 
