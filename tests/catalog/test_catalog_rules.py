@@ -287,3 +287,12 @@ def test_deleting_a_product_on_a_hot_key_makes_the_points_registers_fetch_the_gr
         actor = _actor(session, "owner@shop.ru")
         assert hotkeys.get_hot_keys(session, actor, uuid.UUID(point["id"]))[0].product is None
         assert session.get_one(RetailPoint, uuid.UUID(point["id"])).revision > before
+
+
+def test_the_products_out_of_every_group_can_be_listed_alone(shop):
+    with shop() as (session, actor, catalog_id):
+        dairy = service.create_group(session, actor, catalog_id, GroupIn(name="Молочное"))
+        service.create_product(session, actor, catalog_id, ProductIn(name="Молоко", group_id=dairy.id))
+        service.create_product(session, actor, catalog_id, ProductIn(name="Хлеб"))
+    with shop() as (session, actor, catalog_id):
+        assert [card.product.name for card in service.list_products(session, actor, catalog_id, ungrouped=True).cards] == ["Хлеб"]

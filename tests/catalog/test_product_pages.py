@@ -128,6 +128,15 @@ def test_the_group_filter_shows_only_that_groups_products(owner, shop):
     assert rows(found) == {}
 
 
+def test_the_products_without_a_group_have_a_filter_of_their_own(new_browser, shop):
+    # given the list in Russian
+    russian = sign_in(new_browser("ru"), "owner@shop.ru")
+    page = russian.get("/products", params={"point": shop["id"]}).text
+    link = unescape(re.search(r'<a href="([^"]+)" class="">Без группы</a>', page).group(1))
+    # when «Без группы» is chosen, then only the product out of every group is listed
+    assert set(rows(russian.get(link).text)) == {"Хлеб бородинский"}
+
+
 def test_sorting_by_price_one_click_up_and_another_down(owner, shop):
     # when the owner clicks the price column's header once and then again
     page = owner.get("/products", params={"point": shop["id"]}).text

@@ -385,13 +385,14 @@ def list_products(
     *,
     search_text: str = "",
     group_id: uuid.UUID | None = None,
+    ungrouped: bool = False,
     archived: bool | None = False,
     sort: SortKey = SortKey.NAME,
     descending: bool = False,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> ProductPage:
-    """A page of a catalog's products, found by what was typed, in a group, sorted by a column.
+    """A page of a catalog's products, found by what was typed, in a group (or in none), sorted by a column.
 
     Pages follow each other by a cursor (the last row's sort value and id), so the millionth
     product is as quick to reach as the first. `archived=None` lists archived products too.
@@ -401,7 +402,9 @@ def list_products(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     column = _SORT_COLUMNS[sort]
     query: Select = select(Product).where(*search.conditions(session, catalog.id, search_text))
-    if group_id is not None:  # the group with its subgroups, as a folder shows its contents
+    if ungrouped:
+        query = query.where(Product.group_id.is_(None))
+    elif group_id is not None:  # the group with its subgroups, as a folder shows its contents
         query = query.where(Product.group_id.in_(_subtree(session, _group(session, actor, catalog.id, group_id))))
     if archived is not None:
         query = query.where(Product.archived.is_(archived))

@@ -57,13 +57,16 @@ def point_of(db, actor, point: str) -> RetailPoint:
 # --- the product list -------------------------------------------------------------------------------
 
 
+UNGROUPED = "none"  # the group filter's value for the products out of every group
+
+
 @dataclass(frozen=True)
 class Listing:
     """What a product list shows (the query of its address): found, filtered and sorted."""
 
     point_id: uuid.UUID
     q: str = ""
-    group: uuid.UUID | None = None
+    group: uuid.UUID | str | None = None  # a group's id, UNGROUPED, or None for every product
     archived: bool = False
     sort: SortKey = SortKey.NAME
     desc: bool = False
@@ -112,9 +115,11 @@ def products(request: Request, db: DbSession, actor: CurrentActor, point: str = 
     chosen = point_of(db, actor, point) if point else (points[0] if points else None)
     if chosen is None:
         return render(request, "catalog/products.html", section="products", points=points, point=None, listing=None)
-    listing = Listing(chosen.id, q[:100], _uuid(group) if group else None, archived, sort, desc)
+    listing = Listing(chosen.id, q[:100], UNGROUPED if group == UNGROUPED else _uuid(group) if group else None,
+                      archived, sort, desc)
     try:
-        page = service.list_products(db, actor, chosen.catalog_id, search_text=listing.q, group_id=listing.group,
+        page = service.list_products(db, actor, chosen.catalog_id, search_text=listing.q, ungrouped=group == UNGROUPED,
+                                     group_id=listing.group if isinstance(listing.group, uuid.UUID) else None,
                                      archived=archived, sort=sort, descending=desc, cursor=cursor or None)
     except Invalid as error:  # a damaged page link: back to the first page, saying why
         flash.add(request, error.fields.get("cursor", error.message), "error")
