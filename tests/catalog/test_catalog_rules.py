@@ -296,3 +296,13 @@ def test_the_products_out_of_every_group_can_be_listed_alone(shop):
         service.create_product(session, actor, catalog_id, ProductIn(name="Хлеб"))
     with shop() as (session, actor, catalog_id):
         assert [card.product.name for card in service.list_products(session, actor, catalog_id, ungrouped=True).cards] == ["Хлеб"]
+
+
+@pytest.mark.parametrize("typed", ["0.5", "0,5л", "2024", "шк-2024", "w.05"])
+def test_search_splits_words_at_signs_the_same_way_on_every_database(shop, typed):
+    with shop() as (session, actor, catalog_id):
+        service.create_product(session, actor, catalog_id, ProductIn(name="Вода питьевая 0.5л", article="ШК-2024/5", code="W.05"))
+        service.create_product(session, actor, catalog_id, ProductIn(name="Сок яблочный", code="S-1"))
+    with shop() as (session, actor, catalog_id):
+        found = service.list_products(session, actor, catalog_id, search_text=typed).cards
+        assert [card.product.name for card in found] == ["Вода питьевая 0.5л"]

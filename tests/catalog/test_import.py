@@ -147,7 +147,7 @@ def test_every_invalid_row_is_listed_by_row_column_and_reason_and_nothing_is_wri
     assert (job.new, job.invalid) == (1, 4)
     found = {(row, column): message for row, column, message in problems_of(db, job)}
     assert set(found) == {(2, "Штрихкоды"), (3, "Цена"), (4, "Наименование"), (5, "НДС")}
-    assert "4600000000021" in found[(2, "Штрихкоды")] and "4600000000022"[-1] in found[(2, "Штрихкоды")]
+    assert "4600000000021" in found[(2, "Штрихкоды")] and "должна быть 2" in found[(2, "Штрихкоды")]
     with pytest.raises(Invalid, match="4"):
         apply(job)
     assert catalog() == {}
@@ -168,9 +168,10 @@ def test_a_code_or_barcode_given_twice_or_owned_by_another_product_is_refused(db
     )
 
     assert (job.new, job.invalid) == (1, 3)
-    messages = {row: message for row, _column, message in problems_of(db, job)}
-    assert "2" in messages[3] and "2" in messages[4]
-    assert "Молоко" in messages[5]
+    problems = {row: (column, message) for row, column, message in problems_of(db, job)}
+    assert problems[3] == ("Код", "Код K-1 уже есть в строке 2.")
+    assert problems[4] == ("Штрихкоды", "Штрихкод 4600000000039 уже есть в строке 2.")
+    assert problems[5][0] == "Штрихкоды" and "Молоко" in problems[5][1]
 
 
 def test_a_file_that_is_not_a_spreadsheet_fails_with_a_reason(db, actor, shop, tmp_path):
@@ -232,3 +233,25 @@ def test_a_product_made_between_the_preview_and_applying_is_updated_not_doubled(
     apply(job)
     # then the file updates it: one product, the file's price
     assert catalog() == {"Молоко": ("M-1", ["4600000000022"], 8990, 2, None)}
+
+
+def test_only_the_row_whose_barcodes_differ_is_changed(check, apply):
+    # given two products with barcodes, and another import waiting in the same database
+    apply(check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;", "Кефир;K-1;4600000000039;94,50;10%;шт;"))
+    check(HEADER, "Творог;T-1;4600000000046;120;10%;шт;")
+    # when a file changes the kefir's barcodes only
+    job = check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;", "Кефир;K-1;4600000000039 4600000000015;94,50;10%;шт;")
+    # then the milk is unchanged and only the kefir changes
+    assert (job.changed, job.unchanged) == (1, 1)
+
+
+def test_a_group_too_deep_or_too_long_and_too_many_barcodes_are_refused(db, check, catalog):
+    deep = "/".join(f"Уровень {n}" for n in range(11))
+    many = " ".join(f"CODE{n}" for n in range(21))
+    job = check(HEADER, f"Молоко;M-1;;89,90;10%;шт;{deep}", f"Сыр;C-1;{many};500;10%;шт;",
+                "Хлеб;H-1;;" + "59,90;10%;шт;" + "Г" * 129)
+
+    assert job.state == "ready", job.error
+    problems = {(row, column) for row, column, _message in problems_of(db, job)}
+    assert problems == {(2, "Группа"), (3, "Штрихкоды"), (4, "Группа")}
+    assert job.invalid == 3 and catalog() == {}

@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sqlalchemy import Table, Uuid, and_, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy import Table, Uuid, and_, case, delete, exists, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -41,8 +41,8 @@ from openkassa.catalog.models import (
     ProductGroup,
     new_search_key,
 )
-from openkassa.catalog.schemas import WEIGHT_UNITS
-from openkassa.catalog.service import get_catalog
+from openkassa.catalog.schemas import MAX_BARCODES, WEIGHT_UNITS
+from openkassa.catalog.service import MAX_GROUP_DEPTH, get_catalog
 from openkassa.config import Settings
 from openkassa.db import Database, utcnow
 from openkassa.errors import Invalid, NotFound
@@ -105,6 +105,8 @@ def check(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[in
                             .values(state="failed", error=message[:1000], finished_at=utcnow()))
         return
     with db.transaction(immediate=True) as session:
+        if session.get_bind().dialect.name == "postgresql":  # fresh statistics, or the duplicate search plans quadratically
+            session.execute(text("ANALYZE catalog_import_rows, catalog_import_barcodes"))
         job = session.get(CatalogImport, import_id)
         job.columns = ",".join(header.positions)
         job.ignored_columns = "\n".join(header.ignored)[:2000]
@@ -291,7 +293,18 @@ def _card_errors(number: int, values: dict[str, object], header: columns.HeaderM
             refuse(key, _("{length} characters, at most {limit} allowed.").format(length=len(text), limit=limit))
         elif text and _CONTROL.search(text):
             refuse(key, _("Remove the control characters."))
+    path = values.get("group") or ()
+    if len(path) > MAX_GROUP_DEPTH:
+        refuse("group", _("Groups nest at most {depth} deep.").format(depth=MAX_GROUP_DEPTH))
+    for part in path:
+        if len(part) > _TEXT_LIMITS["name"]:
+            refuse("group", _("{length} characters, at most {limit} allowed.").format(length=len(part), limit=_TEXT_LIMITS["name"]))
+        elif _CONTROL.search(part):
+            refuse("group", _("Remove the control characters."))
     codes = values.get("barcodes") or ()
+    if len(codes) > MAX_BARCODES:
+        refuse("barcodes", _("At most {count} barcodes a product.").format(count=MAX_BARCODES))
+        codes = ()
     for code in codes:
         try:
             barcodes.normalize(code)
@@ -355,8 +368,10 @@ def _refuse(session: Session, job: CatalogImport, found: Iterable[tuple[int, str
         {"id": new_id(), "import_id": job.id, "row": row, "column": column[:200], "message": message[:500]}
         for row, column, message in found
     ])
-    session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.row.in_({row for row, _c, _m in found}))
-                    .values(outcome="invalid"))
+    refused = sorted({row for row, _column, _message in found})
+    for start in range(0, len(refused), BATCH):  # a bound list stays under the databases' limits on parameters
+        session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.row.in_(refused[start:start + BATCH]))
+                        .values(outcome="invalid"))
 
 
 def _header(key: str) -> str:
@@ -413,12 +428,16 @@ def _unchanged(present: set[str]) -> list:
         conditions += [Product.group_id.is_not_distinct_from(_rows.c.group_id),
                        _rows.c.group_path.is_(None) | _rows.c.group_id.is_not(None)]  # a group still to make is a change
     if "barcodes" in present:
-        mine = select(func.count()).select_from(Barcode).where(Barcode.product_id == _rows.c.product_id).scalar_subquery()
+        # Each subquery is about the row being classified (`correlate`): left alone, SQLAlchemy would
+        # give it a FROM of its own and count over every staged row of every import.
+        mine = select(func.count()).select_from(Barcode).where(Barcode.product_id == _rows.c.product_id) \
+            .correlate(_rows).scalar_subquery()
         given = select(func.count()).select_from(ImportBarcode).where(
-            ImportBarcode.import_id == _rows.c.import_id, ImportBarcode.row == _rows.c.row).scalar_subquery()
+            ImportBarcode.import_id == _rows.c.import_id, ImportBarcode.row == _rows.c.row).correlate(_rows).scalar_subquery()
         missing = exists(select(1).select_from(ImportBarcode).where(
             ImportBarcode.import_id == _rows.c.import_id, ImportBarcode.row == _rows.c.row,
-            ~exists(select(1).where(Barcode.product_id == _rows.c.product_id, Barcode.code == ImportBarcode.code))))
+            ~exists(select(1).where(Barcode.product_id == _rows.c.product_id, Barcode.code == ImportBarcode.code)
+                    .correlate(_rows, ImportBarcode))).correlate(_rows))
         conditions += [mine == given, ~missing]
     return conditions
 
@@ -484,10 +503,12 @@ def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid:
     if "group" in present:
         changed["group_id"] = _rows.c.group_id
     session.execute(update(Product).where(Product.id == _rows.c.product_id, _rows.c.import_id == job.id, _rows.c.outcome == "changed")
-                    .values(**changed, revision=revision, updated_at=now, from_register=False))
+                    .values(**changed, revision=revision, updated_at=now, from_register=False)
+                    .execution_options(synchronize_session=False))  # no session objects to refresh: not a million keys back
     if "barcodes" in present:
         session.execute(delete(Barcode).where(Barcode.product_id.in_(
-            select(_rows.c.product_id).where(_rows.c.import_id == job.id, _rows.c.outcome == "changed"))))
+            select(_rows.c.product_id).where(_rows.c.import_id == job.id, _rows.c.outcome == "changed")))
+            .execution_options(synchronize_session=False))
         session.execute(insert(Barcode).from_select(["catalog_id", "code", "product_id"], select(
             literal(job.catalog_id, Uuid()), ImportBarcode.code, func.coalesce(_rows.c.product_id, _rows.c.new_product_id)
         ).join(_rows, and_(_rows.c.import_id == ImportBarcode.import_id, _rows.c.row == ImportBarcode.row))

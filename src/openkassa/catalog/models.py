@@ -58,8 +58,10 @@ class Product(IdMixin, Base):
         # An internal code is optional; those given are unique in their catalog.
         Index("uq_products_catalog_code", "catalog_id", "code", unique=True,
               sqlite_where=text("code != ''"), postgresql_where=text("code != ''")),
-        Index("ix_products_catalog_name", "catalog_id", "name"),
-        Index("ix_products_catalog_price", "catalog_id", "price"),
+        # Lists sort by a column, then by id: each sortable column's index ends with id.
+        Index("ix_products_catalog_name", "catalog_id", "name", "id"),
+        Index("ix_products_catalog_price", "catalog_id", "price", "id"),
+        Index("ix_products_catalog_updated", "catalog_id", "updated_at", "id"),
         Index("ix_products_catalog_article", "catalog_id", "article"),
         Index("ix_products_catalog_group_name", "catalog_id", "group_id", "name"),
         Index("ix_products_catalog_revision", "catalog_id", "revision"),

@@ -20,8 +20,12 @@ MAX_WORDS = 8
 SELECTIVE_MATCHES = 10_000  # below this many matches a search starts from them, above from the list order
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both indexes split words into
 
-POSTGRESQL_DOCUMENT = "to_tsvector('simple', translate(name || ' ' || article || ' ' || code, 'Ёё', 'Ее'))"
-"""The indexed expression of PostgreSQL, exactly as the migration writes it (else the index is not used)."""
+POSTGRESQL_DOCUMENT = (
+    "to_tsvector('simple', regexp_replace(translate(name || ' ' || article || ' ' || code, 'Ёё', 'Ее'), '[^[:alnum:]]+', ' ', 'g'))"
+)
+"""The indexed expression of PostgreSQL, exactly as the migration writes it (else the index is not used).
+Everything but letters and digits becomes a space first, so its words are those of `words()`: the
+`simple` parser alone keeps «0.5», «-2024» or «w.05» whole."""
 
 
 def is_search_object(name: str | None) -> bool:

@@ -175,7 +175,8 @@ def _group(session: Session, actor: Actor, catalog_id: uuid.UUID, group_id: uuid
 def _subtree(session: Session, group: ProductGroup) -> list[uuid.UUID]:
     members, level = [group.id], [group.id]
     while level:
-        level = list(session.scalars(select(ProductGroup.id).where(ProductGroup.parent_id.in_(level))))
+        level = list(session.scalars(select(ProductGroup.id).where(  # the catalog's (catalog_id, parent_id) index serves it
+            ProductGroup.catalog_id == group.catalog_id, ProductGroup.parent_id.in_(level))))
         members += level
     return members
 

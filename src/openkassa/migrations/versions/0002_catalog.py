@@ -56,7 +56,7 @@ SQLITE_SEARCH = [
 # PostgreSQL: a GIN index over the same words (the expression is repeated in catalog/search.py).
 POSTGRESQL_SEARCH = [
     "CREATE INDEX ix_products_search ON products USING gin "
-    "(to_tsvector('simple', translate(name || ' ' || article || ' ' || code, 'Ёё', 'Ее')))",
+    "(to_tsvector('simple', regexp_replace(translate(name || ' ' || article || ' ' || code, 'Ёё', 'Ее'), '[^[:alnum:]]+', ' ', 'g')))",
 ]
 
 
@@ -114,6 +114,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table("products") as batch:
         batch.drop_index("ix_products_account_id")
+        batch.drop_index("ix_products_catalog_name")
+        batch.create_index("ix_products_catalog_name", ["catalog_id", "name", "id"])
         batch.drop_column("barcode")
         batch.drop_column("vat")
         batch.alter_column("vat_code", new_column_name="vat", existing_type=sa.Integer(), existing_nullable=False, server_default=None)
@@ -124,7 +126,8 @@ def upgrade() -> None:
         batch.alter_column("updated_at", existing_type=UTCDateTime(timezone=True), nullable=False)
         batch.create_index("ix_products_catalog_article", ["catalog_id", "article"])
         batch.create_index("ix_products_catalog_group_name", ["catalog_id", "group_id", "name"])
-        batch.create_index("ix_products_catalog_price", ["catalog_id", "price"])
+        batch.create_index("ix_products_catalog_price", ["catalog_id", "price", "id"])
+        batch.create_index("ix_products_catalog_updated", ["catalog_id", "updated_at", "id"])
         batch.create_index("ix_products_catalog_revision", ["catalog_id", "revision"])
         batch.create_index("uq_products_catalog_code", ["catalog_id", "code"], unique=True,
                            sqlite_where=sa.text("code != ''"), postgresql_where=sa.text("code != ''"))
@@ -269,7 +272,7 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("fk_products_group_id_product_groups"), type_="foreignkey")
         batch.drop_constraint(op.f("uq_products_search_key"), type_="unique")
         batch.drop_index("uq_products_catalog_code")
-        for index in ("ix_products_catalog_revision", "ix_products_catalog_price", "ix_products_catalog_group_name", "ix_products_catalog_article"):
+        for index in ("ix_products_catalog_revision", "ix_products_catalog_price", "ix_products_catalog_updated", "ix_products_catalog_group_name", "ix_products_catalog_article"):
             batch.drop_index(index)
         batch.add_column(sa.Column("barcode", sa.String(length=64), nullable=False, server_default=""))
         batch.alter_column("vat", type_=sa.String(length=10), existing_type=sa.Integer(), existing_nullable=False)
