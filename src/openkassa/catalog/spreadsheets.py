@@ -26,7 +26,7 @@ import xlwt
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 from xlsxwriter.worksheet import Worksheet
 
-from openkassa.catalog.columns import BOOL_CHOICES, COLUMNS, KIND_CHOICES, UNIT_CHOICES, VAT_CHOICES, format_row
+from openkassa.catalog.columns import BOOL_CHOICES, COLUMNS, FORMULA_STARTS, KIND_CHOICES, UNIT_CHOICES, VAT_CHOICES, format_row
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 from openkassa.i18n import _
 
@@ -405,4 +405,6 @@ def write_csv(out: BinaryIO, rows: Iterable[list[object]]) -> None:
 def _csv_cell(cell: object) -> object:
     if isinstance(cell, Decimal):
         return str(cell).replace(".", ",")
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell  # Excel would run «=…» from a CSV as a formula; the quote makes it text, import drops it
     return "" if cell is None else cell
