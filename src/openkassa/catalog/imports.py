@@ -330,6 +330,8 @@ _rows = ImportRow.__table__
 def _classify(session: Session, job: CatalogImport) -> None:
     """Match the staged rows to products and say what each would do; count the outcomes."""
     present = set(job.columns.split(",")) if job.columns else set()
+    # Read before matching: a product committed meanwhile moves the revision past this one, so apply matches again.
+    job.checked_revision = current_revision(session, job.account_id)
     pending = and_(_rows.c.import_id == job.id, _rows.c.outcome.is_(None))
     session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.outcome.in_(("new", "changed", "unchanged")))
                     .values(outcome=None, product_id=None))
@@ -353,7 +355,6 @@ def _classify(session: Session, job: CatalogImport) -> None:
     session.execute(update(_rows).where(pending, _rows.c.product_id.is_(None)).values(outcome="new"))
     same = exists(select(1).where(Product.id == _rows.c.product_id, *_unchanged(present)))
     session.execute(update(_rows).where(pending).values(outcome=case((same, "unchanged"), else_="changed")))
-    job.checked_revision = current_revision(session, job.account_id)
     counts = dict(session.execute(select(_rows.c.outcome, func.count()).where(_rows.c.import_id == job.id)
                                   .group_by(_rows.c.outcome)).all())
     job.new, job.changed, job.unchanged, job.invalid = (counts.get(outcome, 0) for outcome in ("new", "changed", "unchanged", "invalid"))
@@ -475,10 +476,11 @@ def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> No
 def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid: bool = False) -> CatalogImport:
     """Write what the checked file says, all of it or nothing. Invalid rows stop it unless skipped."""
     require(actor, Permission.MANAGE)
+    lock_account(session, actor.account_id)  # one catalog change at a time: matching stays true
     job = get(session, actor, import_id)
+    session.refresh(job)  # as it is now that this transaction holds the lock: another apply may have run
     if job.state != "ready":
         raise Invalid(_("This import is not waiting to be applied."))
-    lock_account(session, actor.account_id)  # one catalog change at a time: matching stays true
     if current_revision(session, actor.account_id) != job.checked_revision:  # the catalog may have changed
         _classify(session, job)
     if job.invalid and not skip_invalid:
