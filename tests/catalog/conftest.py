@@ -20,3 +20,16 @@ def new_point(owner):
         return response.json()
 
     return make
+
+
+@pytest.fixture
+def accountant(owner, new_browser, mailbox):
+    """A colleague of the owner invited as an accountant and signed in."""
+    invited = owner.post("/api/v1/users", json={"email": "buh@shop.ru", "role": "accountant"},
+                         headers={"X-CSRF-Token": owner.csrf()})
+    assert invited.status_code == 201, invited.text
+    browser = new_browser()
+    accepted = browser.submit(mailbox.last_link("buh@shop.ru"),
+                              {"name": "Бухгалтер", "phone": "+79001112233", "password": "long enough pw"})
+    assert accepted.status_code == 303, accepted.text
+    return browser

@@ -355,19 +355,6 @@ def test_the_price_list_of_one_group(owner, stocked):
     assert "Сыр «Российский»" in words and "Молоко 3,2%" in words and "Доставка" not in words
 
 
-@pytest.fixture
-def accountant(owner, new_browser, mailbox):
-    """A colleague of the owner invited as an accountant and signed in."""
-    invited = owner.post("/api/v1/users", json={"email": "buh@shop.ru", "role": "accountant"},
-                         headers={"X-CSRF-Token": owner.csrf()})
-    assert invited.status_code == 201, invited.text
-    browser = new_browser()
-    accepted = browser.submit(mailbox.last_link("buh@shop.ru"),
-                              {"name": "Бухгалтер", "phone": "+79001112233", "password": "long enough pw"})
-    assert accepted.status_code == 303, accepted.text
-    return browser
-
-
 def test_an_accountant_can_export_but_not_import(accountant, shop, upload, checked, staged_files):
     point = {"point": shop["id"]}
     page_url = checked(csv_file(*WITH_A_BAD_ROW))

@@ -311,19 +311,6 @@ def test_applying_with_nothing_ticked_says_so(owner, shop):
 # --- who may do what ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def accountant(owner, new_browser, mailbox):
-    """A colleague of the owner invited as an accountant and signed in."""
-    invited = owner.post("/api/v1/users", json={"email": "buh@shop.ru", "role": "accountant"},
-                         headers={"X-CSRF-Token": owner.csrf()})
-    assert invited.status_code == 201, invited.text
-    browser = new_browser()
-    accepted = browser.submit(mailbox.last_link("buh@shop.ru"),
-                              {"name": "Бухгалтер", "phone": "+79001112233", "password": "long enough pw"})
-    assert accepted.status_code == 303, accepted.text
-    return browser
-
-
 def test_an_accountant_sees_the_catalog_but_no_controls_to_change_it(accountant, shop):
     # when the accountant opens the list, a card, the groups and the hot keys
     page = accountant.get("/products", params={"point": shop["id"]}).text
