@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
 
 from stdnum.exceptions import ValidationError
 from stdnum.ru import inn
@@ -26,6 +28,20 @@ def new_id() -> uuid.UUID:
     value |= 0b10 << 62  # variant
     value |= rand & ((1 << 62) - 1)
     return uuid.UUID(int=value)
+
+
+def new_ids() -> Iterator[uuid.UUID]:
+    """UUIDv7s for a run of new rows, in increasing order, cheaper than `new_id` one by one.
+
+    RFC 9562's monotonic method: the time and random bits of a fresh id, then each one the previous
+    plus a random step of 1 to 2**32. The clock is read again every 2**16 ids, so the time in them
+    stays about right; the top random bit starts at 0, so 2**16 steps (at most 2**48) never carry
+    into the variant bits.
+    """
+    while True:
+        first = new_id().int & ~(1 << 61)
+        for step in itertools.accumulate(secrets.randbits(32) + 1 for _ in range(1 << 16)):
+            yield uuid.UUID(int=first + step)
 
 
 def normalize_inn(value: str) -> str:

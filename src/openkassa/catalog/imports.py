@@ -18,14 +18,16 @@ shows `rows_total` of `rows_expected` meanwhile.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Table, Uuid, and_, case, delete, exists, func, insert, literal, select, text, update
+from sqlalchemy import BigInteger, Table, Uuid, and_, case, delete, exists, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -48,12 +50,13 @@ from openkassa.db import Database, utcnow
 from openkassa.errors import Invalid, NotFound
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 from openkassa.i18n import _, language
-from openkassa.ids import new_id
+from openkassa.ids import new_id, new_ids
 
 log = logging.getLogger(__name__)
 
-BATCH = 2_000
+BATCH = 10_000  # rows staged in one transaction; a bound list of keys is cut to this too
 PROBLEMS_SHOWN = 1_000
+SEARCH_KEYS_A_FILE = spreadsheets.MAX_BYTES + 2  # a row takes a byte at least: no row number reaches it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TEXT_LIMITS = {"name": 128, "short_name": 64, "article": 64, "code": 64}
 _CLEARED = {
@@ -173,26 +176,47 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
         job = session.get(CatalogImport, import_id)
         filename = job.filename
         job.rows_expected = _expected_rows(path, filename)
+        to_driver = _uuid_values(session)
+    with _cycle_collector_paused():
+        return _stage_rows(db, import_id, path, filename, to_driver, progress)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Staging makes no reference cycles, but millions of short-lived objects; with a workbook's rows
+    held in memory, each pass of Python's cycle collector walks them all again (a fifth of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _stage_rows(db: Database, import_id: uuid.UUID, path: Path, filename: str, to_driver: Callable[[uuid.UUID], object],
+                progress: Callable[[int], None] | None) -> columns.HeaderMap:
     rows = spreadsheets.read_rows(path, filename)
     header_row = next(rows, None)
     if header_row is None:
         raise spreadsheets.SpreadsheetError(_("The file is empty."))
     header = columns.match_headers(header_row[1])
-    staged: list[dict] = []
-    codes: list[dict] = []
-    found: list[dict] = []
+    job_key = to_driver(import_id)
+    product_ids = new_ids()
+    staged: list[tuple] = []
+    codes: list[tuple] = []
+    found: list[tuple] = []
     total = 0
     for number, cells in rows:
         values, errors = columns.parse_row(number, cells, header)
         errors += _card_errors(number, values, header)
         total += 1
         if errors:
-            staged.append({**_EMPTY_ROW, "import_id": import_id, "row": number, "outcome": "invalid", "new_product_id": new_id()})
-            found += [{"id": new_id(), "import_id": import_id, "row": error.row, "column": error.column[:200],
-                       "message": error.message[:500]} for error in errors]
+            staged.append((job_key, number, "invalid", to_driver(next(product_ids)), *_NOTHING))
+            found += [(to_driver(new_id()), job_key, error.row, error.column[:200], error.message[:500]) for error in errors]
         else:
-            staged.append(_staged_row(import_id, number, values))
-            codes += [{"import_id": import_id, "row": number, "code": code} for code in values.get("barcodes") or ()]
+            staged.append(_staged_row(job_key, number, to_driver(next(product_ids)), values))
+            codes += [(job_key, number, code) for code in values.get("barcodes") or ()]
         if len(staged) >= BATCH:
             _write(db, import_id, staged, codes, found, total)
             staged, codes, found = [], [], []
@@ -204,34 +228,59 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
     return header
 
 
-def _write(db: Database, import_id: uuid.UUID, staged: list[dict], codes: list[dict], found: list[dict], total: int) -> None:
+_STAGED = ("import_id", "row", "outcome", "new_product_id", *_FIELDS, "group_path")
+_NOTHING = (None,) * (len(_FIELDS) + 1)  # an invalid row stages no values
+_BARCODES = ("import_id", "row", "code")
+_PROBLEMS = ("id", "import_id", "row", "column", "message")
+
+
+def _same(value: object) -> object:
+    return value
+
+
+_STAGED_CLEARED = tuple((key, int(value), int) if key in ("vat", "unit", "kind") else (key, value, _same)
+                        for key, value in _CLEARED.items())
+"""Each field: what an empty cell stages, and how a value is staged (a code as a plain int, not its enum)."""
+
+
+def _staged_row(job_key: object, number: int, product_key: object, values: dict[str, object]) -> tuple:
+    """A valid row as staged: the file's values, an empty cell as what it clears to, a column the
+    file does not have as NULL (applying leaves that field alone)."""
+    get = values.get
+    group = get("group")
+    return (job_key, number, None, product_key,
+            *[None if key not in values else cleared if (value := get(key)) is None else number_of(value)
+              for key, cleared, number_of in _STAGED_CLEARED],
+            "/".join(group) if group else None)
+
+
+
+
+def _write(db: Database, import_id: uuid.UUID, staged: list[tuple], codes: list[tuple], found: list[tuple], total: int) -> None:
     """One batch of staged rows in a transaction of its own; the import's row count shows the progress."""
     with db.transaction(immediate=True) as session:
-        for model, batch in ((ImportRow, staged), (ImportBarcode, codes), (ImportProblem, found)):
+        for table, names, batch in ((_rows, _STAGED, staged), (ImportBarcode.__table__, _BARCODES, codes),
+                                    (ImportProblem.__table__, _PROBLEMS, found)):
             if batch:
-                _insert(session, model.__table__, batch)
+                _insert(session, table, names, batch)
         session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=total))
 
 
-def _insert(session: Session, table: Table, rows: list[dict]) -> None:
+def _uuid_values(session: Session) -> Callable[[uuid.UUID], object]:
+    """How the database's driver takes a UUID (SQLite stores it as hex text)."""
+    convert = Uuid().bind_processor(session.get_bind().dialect)
+    return convert or (lambda value: value)
+
+
+def _insert(session: Session, table: Table, names: tuple[str, ...], rows: list[tuple]) -> None:
     """An executemany straight to the driver: the staging of a million rows is the hot path, and
-    compiling parameters row by row costs more than the insert. Only the UUIDs need the column
-    type's conversion (SQLite stores them as text); every other value goes as it is."""
+    compiling parameters row by row costs more than the insert. The values must be as the driver
+    takes them (UUIDs through `_uuid_values`)."""
     connection = session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    convert = {name: table.c[name].type.bind_processor(dialect) for name in names if isinstance(table.c[name].type, Uuid)}
-    convert = {name: processor for name, processor in convert.items() if processor is not None}
-    marker = ":{}" if dialect.name == "sqlite" else "%({})s"
-    statement = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-                 f"({', '.join(dialect.identifier_preparer.quote(name) for name in names)}) "
-                 f"VALUES ({', '.join(marker.format(name) for name in names)})")
-    if convert:
-        for row in rows:
-            for name, processor in convert.items():
-                if row[name] is not None:
-                    row[name] = processor(row[name])
-    connection.exec_driver_sql(statement, rows)
+    quote = connection.dialect.identifier_preparer
+    marker = "?" if connection.dialect.name == "sqlite" else "%s"
+    connection.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)}) "
+                               f"VALUES ({', '.join([marker] * len(names))})", rows)
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]{1,3}\d+(?::[A-Z]{1,3}(\d+))?\"")
@@ -261,20 +310,6 @@ def _expected_rows(path: Path, filename: str) -> int:
     except Exception:  # noqa: BLE001 - an estimate never stops a check: reading the file says what is wrong
         pass
     return 0
-
-
-_EMPTY_ROW = {"outcome": None, "search_key": 0, "group_path": None, **dict.fromkeys(_FIELDS)}
-"""Every staged row has all the keys: an executemany takes its columns from the first row."""
-
-
-def _staged_row(import_id: uuid.UUID, number: int, values: dict[str, object]) -> dict:
-    row = {**_EMPTY_ROW, "import_id": import_id, "row": number, "new_product_id": new_id(), "search_key": new_search_key()}
-    for key, value in values.items():
-        if key == "group":
-            row["group_path"] = "/".join(value) if value else None
-        elif key != "barcodes":
-            row[key] = _CLEARED[key] if value is None else (int(value) if key in ("vat", "unit", "kind") else value)
-    return row
 
 
 def _card_errors(number: int, values: dict[str, object], header: columns.HeaderMap) -> list[columns.CellError]:
@@ -497,9 +532,11 @@ def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid:
         ["id", "account_id", "catalog_id", "group_id", "search_key", "revision", "from_register", "created_at", "updated_at",
          *fields, *defaults],
         select(_rows.c.new_product_id, literal(actor.account_id, Uuid()), literal(job.catalog_id, Uuid()), _rows.c.group_id,
-               _rows.c.search_key, literal(revision), literal(False), literal(now, Product.created_at.type),
-               literal(now, Product.updated_at.type), *(_rows.c[key] for key in fields), *defaults.values())
+               literal(new_search_key(SEARCH_KEYS_A_FILE), BigInteger()) + _rows.c.row, literal(revision), literal(False),
+               literal(now, Product.created_at.type), literal(now, Product.updated_at.type),
+               *(_rows.c[key] for key in fields), *defaults.values())
         .where(new_rows)
+        .order_by(_rows.c.row)  # rising search keys: SQLite's FTS5 adds a run of them in one go, a random one each alone
     ))
     changed = {key: _rows.c[key] for key in fields}
     if "group" in present:

@@ -21,9 +21,13 @@ from openkassa.db import Base, IdMixin, utcnow
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 
 
-def new_search_key() -> int:
-    """The product's key in the search index: random 63 bits (a collision is refused by a unique index)."""
-    return secrets.randbits(63)
+def new_search_key(room: int = 1) -> int:
+    """The product's key in the search index: random 63 bits (a collision is refused by a unique index).
+
+    With `room`, the first of that many keys in a row: an import gives its new products the keys
+    `first + row number`.
+    """
+    return secrets.randbelow((1 << 63) - room)
 
 
 class Catalog(IdMixin, Base):
@@ -94,6 +98,7 @@ class Barcode(Base):
     """A barcode of a product; a code belongs to one product of a catalog."""
 
     __tablename__ = "product_barcodes"
+    __table_args__ = {"sqlite_with_rowid": False}  # a lookup by code is one B-tree search
 
     catalog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -157,13 +162,13 @@ class ImportRow(Base):
     """One row of an imported file, staged: its values, the product it matched and what it will do."""
 
     __tablename__ = "catalog_import_rows"
+    __table_args__ = {"sqlite_with_rowid": False}  # one B-tree, in key order: written once, read by import in order
 
     import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
     row: Mapped[int] = mapped_column(primary_key=True)  # as the user sees it in the file
     outcome: Mapped[str | None] = mapped_column(String(10))  # new, changed, unchanged, invalid
     product_id: Mapped[uuid.UUID | None]  # the product it matched
     new_product_id: Mapped[uuid.UUID]  # the id it gets if it is new
-    search_key: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str | None] = mapped_column(String(128))
     short_name: Mapped[str | None] = mapped_column(String(64))
     article: Mapped[str | None] = mapped_column(String(64))
@@ -185,7 +190,7 @@ class ImportBarcode(Base):
     """A barcode of a staged row, for matching and for finding a code given twice."""
 
     __tablename__ = "catalog_import_barcodes"
-    __table_args__ = (Index("ix_catalog_import_barcodes_code", "import_id", "code"),)
+    __table_args__ = (Index("ix_catalog_import_barcodes_code", "import_id", "code"), {"sqlite_with_rowid": False})
 
     import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
     row: Mapped[int] = mapped_column(primary_key=True)

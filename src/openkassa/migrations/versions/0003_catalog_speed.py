@@ -1,0 +1,91 @@
+"""catalog: leaner tables for imports at a million products
+
+- Staged import rows lose their search key: an import numbers its new products' keys itself
+  (`new_search_key(room)` + row number).
+- On SQLite, `product_barcodes` and the staging tables become WITHOUT ROWID: a row is written once,
+  in its primary key's B-tree, instead of in a table and again in the key's index.
+- On SQLite, the search index keeps no positions or column sizes (`detail=none, columnsize=0`): a
+  search asks only which products hold words starting so, which is all the index is used for.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-27 11:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+_FTS_TRIGGERS = [
+    """CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+        INSERT INTO products_fts (rowid, catalog_id, name, article, code)
+        VALUES (new.search_key, new.catalog_id, replace(replace(new.name, 'ё', 'е'), 'Ё', 'Е'), new.article, new.code);
+    END""",
+    """CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+        INSERT INTO products_fts (products_fts, rowid, catalog_id, name, article, code)
+        VALUES ('delete', old.search_key, old.catalog_id, replace(replace(old.name, 'ё', 'е'), 'Ё', 'Е'), old.article, old.code);
+    END""",
+    """CREATE TRIGGER products_fts_update AFTER UPDATE OF name, article, code, search_key, catalog_id ON products BEGIN
+        INSERT INTO products_fts (products_fts, rowid, catalog_id, name, article, code)
+        VALUES ('delete', old.search_key, old.catalog_id, replace(replace(old.name, 'ё', 'е'), 'Ё', 'Е'), old.article, old.code);
+        INSERT INTO products_fts (rowid, catalog_id, name, article, code)
+        VALUES (new.search_key, new.catalog_id, replace(replace(new.name, 'ё', 'е'), 'Ё', 'Е'), new.article, new.code);
+    END""",
+]
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _recreate(table: str, *, with_rowid: bool):
+    """A batch alteration of a table; on SQLite the table is built anew, with or without rowid."""
+    if not _sqlite():
+        return op.batch_alter_table(table)
+    return op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_with_rowid": with_rowid})
+
+
+def _sqlite_search(options: str) -> None:
+    """The FTS5 table made again with `options`, its triggers, and its words read from the products."""
+    for trigger in ("insert", "delete", "update"):
+        op.execute(f"DROP TRIGGER IF EXISTS products_fts_{trigger}")
+    op.execute("DROP TABLE IF EXISTS products_fts")
+    op.execute(f"""CREATE VIRTUAL TABLE products_fts USING fts5(
+        catalog_id UNINDEXED, name, article, code,
+        content='products', content_rowid='search_key', tokenize='unicode61 remove_diacritics 2'{options}
+    )""")
+    for statement in _FTS_TRIGGERS:
+        op.execute(statement)
+    op.execute("INSERT INTO products_fts (rowid, catalog_id, name, article, code) "
+               "SELECT search_key, catalog_id, replace(replace(name, 'ё', 'е'), 'Ё', 'Е'), article, code FROM products "
+               "ORDER BY search_key")
+
+
+def upgrade() -> None:
+    with _recreate("catalog_import_rows", with_rowid=False) as batch:
+        batch.drop_column("search_key")
+    for table in ("catalog_import_barcodes", "product_barcodes"):
+        with _recreate(table, with_rowid=False):
+            pass
+    if _sqlite():
+        _sqlite_search(", detail=none, columnsize=0")
+
+
+def downgrade() -> None:
+    if _sqlite():
+        _sqlite_search("")
+    for table in ("catalog_import_barcodes", "product_barcodes"):
+        with _recreate(table, with_rowid=True):
+            pass
+    # Staged rows only wait for a preview: a downgrade fails those imports rather than invent keys.
+    op.execute("UPDATE catalog_imports SET state = 'failed', error = 'Upload the file again.' "
+               "WHERE state IN ('checking', 'ready')")
+    op.execute("DELETE FROM catalog_import_rows")
+    with _recreate("catalog_import_rows", with_rowid=True) as batch:
+        batch.add_column(sa.Column("search_key", sa.BigInteger(), nullable=False, server_default="0"))
