@@ -157,7 +157,7 @@ def test_a_group_may_take_another_case_of_its_own_name_but_not_a_sisters(shop):
     assert "name" in refused.value.fields
 
 
-@pytest.mark.parametrize("name", ["", "Ю" * 129, "два\nряда"])
+@pytest.mark.parametrize("name", ["", "Ю" * 129, "два\nряда", "Молочные/Сыры"])  # "/" parts a group path in files
 def test_a_bad_new_group_name_is_refused_as_invalid_input(shop, name):
     with shop() as (session, actor, catalog_id):
         tea = service.create_group(session, actor, catalog_id, GroupIn(name="Чай")).id
@@ -184,6 +184,12 @@ def test_right_check_digits_and_codes_without_one_are_taken_as_written(shop, cod
     with shop() as (session, actor, catalog_id):
         service.create_product(session, actor, catalog_id, ProductIn(name="Товар", barcodes=[f" {code} "]))
         assert service.find_by_barcode(session, actor, catalog_id, code).barcodes == [code]
+
+
+@pytest.mark.parametrize("code", ["4600000000015,4600000000022", "ABC;1"])
+def test_a_barcode_with_a_comma_or_semicolon_is_refused_since_files_part_barcodes_with_them(code):
+    with pytest.raises(ValueError, match="запятых"):
+        ProductIn(name="Товар", barcodes=[code])
 
 
 def test_a_minimum_price_above_the_price_is_allowed_only_with_a_free_price():

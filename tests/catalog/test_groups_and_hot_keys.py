@@ -130,6 +130,12 @@ def test_a_new_point_has_an_empty_grid_of_24_hot_keys(owner, shop):
     assert all(text.startswith(f"{position + 1} Empty") for position, text in grid.items())
 
 
+def test_the_points_pages_lead_to_its_hot_keys(owner, shop):
+    tab = f'href="/points/{shop["id"]}/hot-keys" class="{{}}">Hot keys</a>'
+    assert tab.format("") in owner.get(f"/points/{shop['id']}").text
+    assert tab.format("active") in owner.get(f"/points/{shop['id']}/hot-keys").text
+
+
 def test_a_hot_key_is_set_by_searching_for_the_product(owner, shop):
     # given the point's revision, as its registers know it
     before = revision(owner, shop)

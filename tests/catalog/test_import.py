@@ -4,17 +4,20 @@ reason); applying writes all of it or nothing; matching is by internal code, the
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from openkassa.accounts.models import User
 from openkassa.accounts.service import actor_of
 from openkassa.catalog import exports, imports, service
-from openkassa.catalog.models import CatalogImport
+from openkassa.catalog.models import CatalogImport, ImportRow
 from openkassa.catalog.schemas import ProductIn
 from openkassa.cli import main
+from openkassa.db import utcnow
 from openkassa.errors import Invalid
+from openkassa.jobs.service import housekeeping
 
 HEADER = "Наименование;Код;Штрихкоды;Цена;НДС;Единица измерения;Группа"
 
@@ -276,3 +279,44 @@ def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, ac
         job = imports.get(session, actor, import_id)
     assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 1, 0, 0)
     assert catalog() == before
+
+
+def test_a_file_that_would_break_a_rule_with_what_it_leaves_as_it_is_is_refused(db, check, apply, catalog):
+    # given cheese sold by the kilogram and milk at 89.90 with no free price
+    apply(check(HEADER + ";Весовой", "Сыр;C-1;;500;10%;кг;;да", "Молоко;M-1;;89,90;10%;шт;;нет"))
+    # when a file sets only the cheese's unit to pieces and only the milk's minimum price above its price
+    job = check("Наименование;Код;Единица измерения;Минимальная цена", "Сыр;C-1;шт;", "Молоко;M-1;шт;95")
+    # then both rows are refused, each naming the column the file gives, and nothing changes
+    assert set(problems_of(db, job)) == {
+        (2, "Единица измерения", "Весовой товар измеряется в граммах, килограммах или тоннах."),
+        (3, "Минимальная цена", "Минимальная цена не может быть выше цены."),
+    }
+    assert job.invalid == 2
+    with pytest.raises(Invalid):
+        apply(job)
+    assert catalog()["Молоко"][2] == 8990
+
+
+def test_a_name_with_doubled_spaces_is_read_as_the_card_keeps_it(db, actor, shop, check, apply):
+    # given a card typed with doubled spaces, which the card keeps as single ones
+    with db.transaction() as session:
+        card = service.create_product(session, actor, uuid.UUID(shop["catalog_id"]), ProductIn(name="Сыр   Российский", code="C-1"))
+    assert card.product.name == "Сыр Российский"
+    # when a file names it with the same doubled spaces, then nothing changes
+    job = check("Наименование;Код", "Сыр   Российский;C-1")
+    assert (job.unchanged, job.changed) == (1, 0)
+
+
+def test_an_import_left_unapplied_for_a_week_is_forgotten_by_the_worker(db, check, apply):
+    # given an import applied long ago, one checked and left a week ago, and one checked today
+    applied, left, today = (check(HEADER, f"Товар {n};T-{n};;10;10%;шт;") for n in range(3))
+    apply(applied)
+    with db.transaction() as session:
+        session.execute(update(CatalogImport).where(CatalogImport.id.in_([applied.id, left.id]))
+                        .values(created_at=utcnow() - imports.KEPT - timedelta(minutes=1)))
+    # when the worker's housekeeping runs
+    housekeeping(db)
+    # then the one left a week is gone with its staged rows; the applied one stays as history
+    with db.transaction() as session:
+        assert set(session.scalars(select(CatalogImport.id))) == {applied.id, today.id}
+        assert set(session.scalars(select(ImportRow.import_id))) == {today.id}

@@ -10,7 +10,7 @@ from openkassa.i18n import _
 
 MAX_LENGTH = 64
 CHECKED_LENGTHS = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13"}
-_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+")
+_PRINTABLE_ASCII = re.compile(r"[\x21-\x2b\x2d-\x3a\x3c-\x7e]+")  # no comma or semicolon: they part a file's codes
 
 
 def check_digit(digits: str) -> int:
@@ -25,7 +25,7 @@ def normalize(code: str) -> str:
     if not code:
         raise ValueError(_("A barcode cannot be empty."))
     if len(code) > MAX_LENGTH or not _PRINTABLE_ASCII.fullmatch(code):
-        raise ValueError(_("Barcode «{code}»: up to {limit} Latin letters, digits and signs without spaces.").format(
+        raise ValueError(_("Barcode «{code}»: up to {limit} Latin letters, digits and signs, without spaces, commas or semicolons.").format(
             code=code[:MAX_LENGTH], limit=MAX_LENGTH))
     if code.isdigit() and len(code) in CHECKED_LENGTHS and int(code[-1]) != check_digit(code[:-1]):
         raise ValueError(_("Barcode {code}: the check digit of {kind} should be {digit}.").format(

@@ -23,6 +23,7 @@ import logging
 import re
 import uuid
 import zipfile
+from datetime import timedelta
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 10_000  # rows staged in one transaction; a bound list of keys is cut to this too
 PROBLEMS_SHOWN = 1_000
+KEPT = timedelta(days=7)  # how long an import waits to be applied before `purge` forgets it
 SEARCH_KEYS_A_FILE = spreadsheets.MAX_BYTES + 2  # a row takes a byte at least: no row number reaches it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TEXT_LIMITS = {"name": 128, "short_name": 64, "article": 64, "code": 64}
@@ -163,6 +165,17 @@ def cancel(session: Session, actor: Actor, import_id: uuid.UUID) -> CatalogImpor
     _unstage(session, job.id)
     session.delete(job)
     return job
+
+
+def purge(session: Session) -> int:
+    """Forget imports not applied within `KEPT` of their upload, with what they staged (run hourly by
+    the worker); returns how many. Applied imports stay, as the catalog's history."""
+    stale = list(session.scalars(select(CatalogImport.id).where(
+        CatalogImport.state != "applied", CatalogImport.created_at < utcnow() - KEPT)))
+    for import_id in stale:
+        _unstage(session, import_id)
+    session.execute(delete(CatalogImport).where(CatalogImport.id.in_(stale)))
+    return len(stale)
 
 
 def _unstage(session: Session, import_id: uuid.UUID) -> None:
@@ -385,6 +398,7 @@ def _classify(session: Session, job: CatalogImport) -> None:
         .limit(1).scalar_subquery()
     )))
     _refuse_conflicts(session, job)
+    _refuse_inconsistent(session, job, present)
     if "group" in present:
         _resolve_groups(session, job, create=False)
     session.execute(update(_rows).where(pending, _rows.c.product_id.is_(None)).values(outcome="new"))
@@ -455,6 +469,29 @@ def _refuse_conflicts(session: Session, job: CatalogImport) -> None:
     twice = session.execute(select(_rows.c.row, firsts.c.first).join(firsts, firsts.c.product_id == _rows.c.product_id)
                             .where(pending, _rows.c.row != firsts.c.first)).all()
     _refuse(session, job, [(row, _header("name"), _("The same product as row {first}.").format(first=first)) for row, first in twice])
+
+
+def _refuse_inconsistent(session: Session, job: CatalogImport, present: set[str]) -> None:
+    """A matched row that would break a card's rule together with what the file leaves as it is (a new
+    minimum price above the stored price, a unit that does not weigh for a product sold by weight).
+    A file with all the columns of a rule was checked row by row already."""
+    def value(key: str):
+        return _rows.c[key] if key in present else getattr(Product, key)
+
+    rules = [
+        (("price", "min_price", "free_price"), "min_price" if "min_price" in present else "price",
+         (value("min_price") > value("price")) & ~value("free_price"),
+         _("The minimum price cannot be above the price.")),
+        (("by_weight", "unit"), "unit" if "unit" in present else "by_weight",
+         value("by_weight") & value("unit").not_in([int(unit) for unit in WEIGHT_UNITS]),
+         _("A product sold by weight is measured in grams, kilograms or tonnes.")),
+    ]
+    for keys, column, broken, message in rules:
+        if all(key in present for key in keys) or not any(key in present for key in keys):
+            continue
+        found = session.scalars(select(_rows.c.row).join(Product, Product.id == _rows.c.product_id)
+                                .where(_rows.c.import_id == job.id, _rows.c.outcome.is_(None), broken)).all()
+        _refuse(session, job, [(row, _header(column), message) for row in found])
 
 
 def _unchanged(present: set[str]) -> list:

@@ -76,8 +76,14 @@ class ProductChange(Strict):
     archived: bool | None = None
 
 
+def _group_name(name: str) -> str:
+    if "/" in name:
+        raise ValueError(_("A group's name cannot hold «/»: files write a group's path with it (Dairy/Cheese)."))
+    return name
+
+
 class GroupIn(Strict):
-    name: single_line(128)
+    name: Annotated[single_line(128), AfterValidator(_group_name)]
     parent_id: uuid.UUID | None = None
 
 

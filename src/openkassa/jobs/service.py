@@ -13,7 +13,6 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from openkassa import ratelimit
 from openkassa.config import Settings
 from openkassa.db import Database, utcnow
 from openkassa.jobs import mail
@@ -23,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 POLL_INTERVAL = 1.0  # seconds between looks at the outbox
-HOUSEKEEPING_INTERVAL = 3600  # seconds between purges of stale rate-limit attempts
+HOUSEKEEPING_INTERVAL = 3600  # seconds between housekeeping runs
 LEASE = timedelta(minutes=5)  # longer than any delivery takes (SMTP gives up after 30 s)
 Handler = Callable[[Settings, dict], None]
 HANDLERS: dict[str, Handler | str] = {
@@ -32,6 +31,11 @@ HANDLERS: dict[str, Handler | str] = {
     # the domains build on jobs/, so jobs/ must not import them.
     "catalog_import_check": "openkassa.catalog.imports:check_job",
 }
+HOUSEKEEPING: tuple[str, ...] = (
+    "openkassa.ratelimit:purge",  # rate-limit attempts older than any window
+    "openkassa.catalog.imports:purge",  # catalog imports checked and never applied
+)
+"""Functions of a session the worker runs once an hour, each in a transaction of its own ("module:function")."""
 
 
 def enqueue(session: Session, kind: str, payload: dict) -> OutboxJob:
@@ -50,10 +54,22 @@ def enqueue_email(session: Session, *, to: str, subject: str, text: str) -> Outb
 def handler_for(kind: str) -> Handler:
     """The function that runs a job of this kind (imported on first use when named by a string)."""
     handler = HANDLERS[kind]
-    if isinstance(handler, str):
-        module, _, name = handler.partition(":")
-        handler = getattr(importlib.import_module(module), name)
-    return handler
+    return _named(handler) if isinstance(handler, str) else handler
+
+
+def _named(name: str) -> Callable:
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def housekeeping(db: Database) -> None:
+    """Run each of `HOUSEKEEPING`; one that fails is logged and does not stop the others."""
+    for name in HOUSEKEEPING:
+        try:
+            with db.transaction(immediate=True) as session:
+                _named(name)(session)
+        except Exception:  # noqa: BLE001 - the next hour tries again
+            log.exception("housekeeping %s failed", name)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -148,8 +164,7 @@ class Worker:
             try:
                 run_due(self.db, self.settings)
                 if time.monotonic() >= next_housekeeping:
-                    with self.db.transaction() as session:
-                        ratelimit.purge(session)
+                    housekeeping(self.db)
                     next_housekeeping = time.monotonic() + HOUSEKEEPING_INTERVAL
             except Exception:  # noqa: BLE001 - keep the worker alive (database restarts)
                 log.exception("outbox worker loop failed")
