@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from openkassa.catalog.models import Barcode, Product
 
 MAX_WORDS = 8
-SELECTIVE_MATCHES = 10_000  # below this many matches a search starts from them, above from the list order
+SELECTIVE_MATCHES = 10_000  # SQLite: below this many matches a search starts from them, above from the list order
+POSTGRESQL_MATCHES_FIRST = 100_000  # the same on PostgreSQL, where taking the matches first costs less
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both indexes split words into
 
 POSTGRESQL_DOCUMENT = (
@@ -56,10 +57,16 @@ def conditions(session: Session, catalog_id: uuid.UUID, typed: str) -> list[Colu
         by_words = text(f"{POSTGRESQL_DOCUMENT} @@ to_tsquery('simple', :words)").bindparams(words=query)
         if by_barcode is not None:
             return [in_catalog, or_(by_words, by_barcode)]
-        # PostgreSQL cannot estimate prefix matches: sorted by name, it walks the catalog's name
-        # index and computes every product's words. Take the matches first when they are few.
-        matches = session.scalars(select(Product.id).where(in_catalog, by_words).limit(SELECTIVE_MATCHES + 1)).all()
-        return [in_catalog, Product.id.in_(matches) if len(matches) <= SELECTIVE_MATCHES else by_words]
+        # Sorted by name, PostgreSQL walks the catalog's name index and computes each product's words
+        # until a page is full: seconds when the matches sit far down the alphabet. Unless they are
+        # many (and so come soon), take them first from the search index, kept apart (MATERIALIZED)
+        # so the planner cannot fold them back into that walk, and sort just those.
+        matches = select(Product.id).where(in_catalog, by_words)
+        count = session.scalar(select(func.count()).select_from(matches.limit(POSTGRESQL_MATCHES_FIRST + 1).subquery()))
+        if count > POSTGRESQL_MATCHES_FIRST:
+            return [in_catalog, by_words]
+        found = matches.cte("search_matches").prefix_with("MATERIALIZED")
+        return [in_catalog, Product.id.in_(select(found.c.id))]
     query = " AND ".join(f'"{word}"*' for word in found)  # a word holds no quote: nothing to escape
     fts = select(literal_column("rowid")).select_from(table("products_fts")).where(text("products_fts MATCH :words").bindparams(words=query))
     by_words = Product.search_key.in_(fts)
