@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from openkassa.accounts.models import User
 from openkassa.accounts.service import actor_of
@@ -320,3 +320,28 @@ def test_an_import_left_unapplied_for_a_week_is_forgotten_by_the_worker(db, chec
     with db.transaction() as session:
         assert set(session.scalars(select(CatalogImport.id))) == {applied.id, today.id}
         assert set(session.scalars(select(ImportRow.import_id))) == {today.id}
+
+
+def test_an_import_that_fills_an_empty_catalog_builds_the_indexes_after_and_leaves_them_as_they_were(
+        db, check, apply, catalog, monkeypatch):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite builds the indexes after a bulk insert; PostgreSQL keeps them")
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('products', 'product_barcodes')"
+    with db.transaction() as session:
+        before = set(session.execute(text(indexes)).all())
+    # given a file that more than doubles the products table (the threshold lowered to its size)
+    monkeypatch.setattr(imports, "BULK_ROWS", 2)
+    job = check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;", "Кефир;K-1;4600000000039;94,50;10%;шт;")
+    # when it is applied, then the products are there and every index is back as it was
+    apply(job)
+    with db.transaction() as session:
+        assert set(session.execute(text(indexes)).all()) == before
+    assert set(catalog()) == {"Молоко", "Кефир"}
+    # and they serve: a search, a barcode, and a code given again is still refused as taken
+    with db.transaction() as session:
+        actor = actor_of(session, user_id=session.scalars(select(User.id).where(User.email == "owner@shop.ru")).one())
+        catalog_id = job.catalog_id
+        assert [card.product.name for card in service.list_products(session, actor, catalog_id, search_text="кеф").cards] == ["Кефир"]
+        assert service.find_by_barcode(session, actor, catalog_id, "4600000000022").product.name == "Молоко"
+    with pytest.raises(Invalid), db.transaction() as session:
+        service.create_product(session, actor, catalog_id, ProductIn(name="Другое молоко", code="M-1"))

@@ -5,7 +5,7 @@ deletion leaves a `CatalogTombstone` with its revision, so "changes since N" see
 
 Name search: on SQLite an FTS5 table `products_fts` mirrors each product's name, article and code
 (kept by triggers, keyed by `search_key`); on PostgreSQL a GIN index over a `simple` tsvector of the
-same words. Both are made by the migration `0002_catalog` and used by `catalog/search.py`.
+same words. Both are made by the migrations `0002_catalog` and `0003_catalog_speed`, and used by `catalog/search.py`.
 """
 
 from __future__ import annotations
@@ -195,6 +195,17 @@ class ImportBarcode(Base):
     import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
     row: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ImportGroup(Base):
+    """A group path of a staged file and the group it names (found, or made when applying)."""
+
+    __tablename__ = "catalog_import_groups"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("product_groups.id", ondelete="CASCADE"))
 
 
 class ImportProblem(IdMixin, Base):

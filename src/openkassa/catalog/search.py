@@ -2,7 +2,7 @@
 word matches the start of a word, in any order, any case, ё = е), or the start of a barcode.
 
 SQLite answers from the FTS5 table `products_fts`, PostgreSQL from the GIN index `ix_products_search`
-over a `simple` tsvector; both are made by the migration 0002. Neither is a model, so the schema
+over a `simple` tsvector; both are made by the migrations 0002 and 0003. Neither is a model, so the schema
 comparison leaves them out (`is_search_object`).
 """
 

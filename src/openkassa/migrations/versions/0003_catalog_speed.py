@@ -4,6 +4,8 @@
   (`new_search_key(room)` + row number).
 - On SQLite, `product_barcodes` and the staging tables become WITHOUT ROWID: a row is written once,
   in its primary key's B-tree, instead of in a table and again in the key's index.
+- `catalog_import_groups` holds the group each staged path names, so one statement gives every
+  staged row its group.
 - On SQLite, the search index keeps no positions or column sizes (`detail=none, columnsize=0`): a
   search asks only which products hold words starting so, which is all the index is used for.
 
@@ -68,6 +70,18 @@ def _sqlite_search(options: str) -> None:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "catalog_import_groups",
+        sa.Column("import_id", sa.Uuid(), nullable=False),
+        sa.Column("path", sa.String(length=1000), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(["group_id"], ["product_groups.id"], name=op.f("fk_catalog_import_groups_group_id_product_groups"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["import_id"], ["catalog_imports.id"], name=op.f("fk_catalog_import_groups_import_id_catalog_imports"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("import_id", "path", name=op.f("pk_catalog_import_groups")),
+        sqlite_with_rowid=False,
+    )
     with _recreate("catalog_import_rows", with_rowid=False) as batch:
         batch.drop_column("search_key")
     for table in ("catalog_import_barcodes", "product_barcodes"):
@@ -78,6 +92,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("catalog_import_groups")
     if _sqlite():
         _sqlite_search("")
     for table in ("catalog_import_barcodes", "product_barcodes"):
