@@ -9,7 +9,8 @@ Each import goes into an empty catalog of a fresh database through `catalog.impo
 apply), exactly as `openkassa import` runs it. Peak memory is the process's maximum resident size
 (ru_maxrss), measured in a child process per file so the figures do not mix.
 
-Run: `.venv/bin/python bench/bench_catalog_import.py [--rows-csv N] [--rows-xlsx N]`.
+Run: `.venv/bin/python bench/bench_catalog_import.py [--rows-csv N] [--rows-xlsx N] [--url postgresql+psycopg://…]`
+(with --url the imports go into that PostgreSQL database, emptied first; the baselines stay the same).
 """
 
 from __future__ import annotations
@@ -61,11 +62,11 @@ def make_xlsx(path: Path, count: int) -> None:
     workbook.close()
 
 
-def import_once(path: Path) -> None:
+def import_once(path: Path, url: str | None) -> None:
     """In a child process: a fresh database with one owner and point, then the import; prints seconds and MB."""
     folder = path.parent / f"db-{path.suffix[1:]}"
     folder.mkdir()
-    os.environ.update(OPENKASSA_DATABASE_URL=f"sqlite:///{folder / 'bench.db'}", OPENKASSA_DATA_DIR=str(folder),
+    os.environ.update(OPENKASSA_DATABASE_URL=url or f"sqlite:///{folder / 'bench.db'}", OPENKASSA_DATA_DIR=str(folder),
                       OPENKASSA_ENV="development")
     from openkassa import demo
     from openkassa.accounts.service import owner_actor
@@ -74,6 +75,14 @@ def import_once(path: Path) -> None:
     from openkassa.db import Database
     from openkassa.schema import migrate
 
+    if url:  # PostgreSQL: the bench database starts empty
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
     url = os.environ["OPENKASSA_DATABASE_URL"]
     migrate(url)
     db = Database(url)
@@ -96,8 +105,9 @@ def import_once(path: Path) -> None:
     print(f"{elapsed:.3f} {peak:.0f}")
 
 
-def child(path: Path) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True)
+def child(path: Path, url: str | None) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", str(path), *(["--url", url] if url else [])],
+                         check=True, capture_output=True, text=True)
     seconds, megabytes = out.stdout.split()[-2:]
     return float(seconds), float(megabytes)
 
@@ -129,19 +139,21 @@ if __name__ == "__main__":
     arguments = argparse.ArgumentParser()
     arguments.add_argument("--rows-csv", type=int, default=1_000_000)
     arguments.add_argument("--rows-xlsx", type=int, default=50_000)
+    arguments.add_argument("--url", help="a PostgreSQL database to use (emptied first) instead of a fresh SQLite file")
     arguments.add_argument("--child")
     options = arguments.parse_args()
     if options.child:
-        import_once(Path(options.child))
+        import_once(Path(options.child), options.url)
         sys.exit()
     with tempfile.TemporaryDirectory() as folder:
         xlsx, big = Path(folder) / "catalog.xlsx", Path(folder) / "catalog.csv"
         make_xlsx(xlsx, options.rows_xlsx)
-        seconds, _ = child(xlsx)
+        seconds, _ = child(xlsx, options.url)
         floor = calamine_read(xlsx)
-        print(f"BENCH catalog_import_xlsx_{options.rows_xlsx}_rows {seconds:.2f} s baseline={floor:.2f} ratio={seconds / floor:.1f}")
+        kind = "postgresql" if options.url else "sqlite"
+        print(f"BENCH catalog_import_xlsx_{kind}_{options.rows_xlsx}_rows {seconds:.2f} s baseline={floor:.2f} ratio={seconds / floor:.1f}")
         make_csv(big, options.rows_csv)
-        seconds, megabytes = child(big)
+        seconds, megabytes = child(big, options.url)
         floor = executemany(big, options.rows_csv)
-        print(f"BENCH catalog_import_csv_{options.rows_csv}_rows {seconds:.2f} s baseline={floor:.2f} ratio={seconds / floor:.1f}"
+        print(f"BENCH catalog_import_csv_{kind}_{options.rows_csv}_rows {seconds:.2f} s baseline={floor:.2f} ratio={seconds / floor:.1f}"
               f" peak_memory={megabytes:.0f} MB")

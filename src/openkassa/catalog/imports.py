@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import queue
 import re
+import threading
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -222,25 +224,64 @@ def _stage_rows(db: Database, import_id: uuid.UUID, path: Path, filename: str, t
     codes: list[tuple] = []
     found: list[tuple] = []
     total = 0
-    for number, cells in rows:
-        values, errors = columns.parse_row(number, cells, header)
-        errors += _card_errors(number, values, header)
-        total += 1
-        if errors:
-            staged.append((job_key, number, "invalid", to_driver(next(product_ids)), *_NOTHING))
-            found += [(to_driver(new_id()), job_key, error.row, error.column[:200], error.message[:500]) for error in errors]
-        else:
-            staged.append(_staged_row(job_key, number, to_driver(next(product_ids)), values))
-            codes += [(job_key, number, code) for code in values.get("barcodes") or ()]
-        if len(staged) >= BATCH:
-            _write(db, import_id, staged, codes, found, total)
-            staged, codes, found = [], [], []
-            if progress is not None:
-                progress(total)
-    _write(db, import_id, staged, codes, found, total)
+    with _BatchWriter(db, import_id) as write:
+        for number, cells in rows:
+            values, errors = columns.parse_row(number, cells, header)
+            errors += _card_errors(number, values, header)
+            total += 1
+            if errors:
+                staged.append((job_key, number, "invalid", to_driver(next(product_ids)), *_NOTHING))
+                found += [(to_driver(new_id()), job_key, error.row, error.column[:200], error.message[:500]) for error in errors]
+            else:
+                staged.append(_staged_row(job_key, number, to_driver(next(product_ids)), values))
+                codes += [(job_key, number, code) for code in values.get("barcodes") or ()]
+            if len(staged) >= BATCH:
+                write(staged, codes, found, total)
+                staged, codes, found = [], [], []
+                if progress is not None:
+                    progress(total)
+        write(staged, codes, found, total)
     if progress is not None:
         progress(total)
     return header
+
+
+class _BatchWriter:
+    """Writes staged batches (`_write`) on a thread of its own while the next ones are read.
+
+    The database works without holding Python's lock, so on two cores a batch goes in while the
+    next is parsed. At most two batches wait; leaving the block waits for them all and raises
+    what writing raised. A failure is raised at the next batch, too, so reading stops early.
+    """
+
+    def __init__(self, db: Database, import_id: uuid.UUID):
+        self._db, self._import_id = db, import_id
+        self._batches: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="catalog-import-writer", daemon=True)
+
+    def __enter__(self) -> Callable[..., None]:
+        self._thread.start()
+        return self._put
+
+    def __exit__(self, *raised) -> None:
+        self._batches.put(None)
+        self._thread.join()
+        if self._error is not None and raised[0] is None:
+            raise self._error
+
+    def _put(self, *batch) -> None:
+        if self._error is not None:
+            raise self._error
+        self._batches.put(batch)
+
+    def _run(self) -> None:
+        while (batch := self._batches.get()) is not None:
+            if self._error is None:
+                try:
+                    _write(self._db, self._import_id, *batch)
+                except BaseException as error:  # noqa: BLE001 - handed to the reading thread
+                    self._error = error
 
 
 _STAGED = ("import_id", "row", "outcome", "new_product_id", *_FIELDS, "group_path")
@@ -386,7 +427,22 @@ def _classify(session: Session, job: CatalogImport) -> None:
     session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.outcome.in_(("new", "changed", "unchanged")))
                     .values(outcome=None, product_id=None))
     _refuse_twice_in_file(session, job)
-    # by internal code, then by barcode
+    if session.scalar(select(exists().where(Product.catalog_id == job.catalog_id))):  # else every row is new
+        _match(session, job, present)
+    if "group" in present:
+        _resolve_groups(session, job, create=False)
+    session.execute(update(_rows).where(pending, _rows.c.product_id.is_(None)).values(outcome="new"))
+    same = exists(select(1).where(Product.id == _rows.c.product_id, *_unchanged(present)))
+    session.execute(update(_rows).where(pending).values(outcome=case((same, "unchanged"), else_="changed")))
+    counts = dict(session.execute(select(_rows.c.outcome, func.count()).where(_rows.c.import_id == job.id)
+                                  .group_by(_rows.c.outcome)).all())
+    job.new, job.changed, job.unchanged, job.invalid = (counts.get(outcome, 0) for outcome in ("new", "changed", "unchanged", "invalid"))
+
+
+def _match(session: Session, job: CatalogImport, present: set[str]) -> None:
+    """Find each staged row's product, by internal code, then by barcode, and refuse the rows that
+    would take what belongs to another product or break a rule with what they leave as it is."""
+    pending = and_(_rows.c.import_id == job.id, _rows.c.outcome.is_(None))
     session.execute(update(_rows).where(pending, _rows.c.code != "").values(product_id=(
         select(Product.id).where(Product.catalog_id == job.catalog_id, Product.code == _rows.c.code, Product.code != "")
         .scalar_subquery()
@@ -401,14 +457,6 @@ def _classify(session: Session, job: CatalogImport) -> None:
     )))
     _refuse_conflicts(session, job)
     _refuse_inconsistent(session, job, present)
-    if "group" in present:
-        _resolve_groups(session, job, create=False)
-    session.execute(update(_rows).where(pending, _rows.c.product_id.is_(None)).values(outcome="new"))
-    same = exists(select(1).where(Product.id == _rows.c.product_id, *_unchanged(present)))
-    session.execute(update(_rows).where(pending).values(outcome=case((same, "unchanged"), else_="changed")))
-    counts = dict(session.execute(select(_rows.c.outcome, func.count()).where(_rows.c.import_id == job.id)
-                                  .group_by(_rows.c.outcome)).all())
-    job.new, job.changed, job.unchanged, job.invalid = (counts.get(outcome, 0) for outcome in ("new", "changed", "unchanged", "invalid"))
 
 
 def _refuse(session: Session, job: CatalogImport, found: Iterable[tuple[int, str, str]]) -> None:
@@ -582,9 +630,17 @@ def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid:
     with _indexes_built_after(session, job.new):
         _write_products(session, job, present, revision, now)
     job.state, job.finished_at = "applied", now
-    for model in (ImportBarcode, ImportGroup, ImportRow):
-        session.execute(delete(model).where(model.import_id == job.id))
+    _forget_staged(session, job.id)
     return job
+
+
+def _forget_staged(session: Session, import_id: uuid.UUID) -> None:
+    """Delete an applied import's staged rows. On SQLite, when no other import has any, all of each
+    table goes: a DELETE without WHERE frees its pages at once (1.5 s less a table at a million rows)."""
+    alone = session.get_bind().dialect.name == "sqlite" and not any(  # two ends of the key: no walk over our rows
+        session.scalar(select(exists().where(other))) for other in (_rows.c.import_id < import_id, _rows.c.import_id > import_id))
+    for model in (ImportBarcode, ImportGroup, ImportRow):
+        session.execute(delete(model) if alone else delete(model).where(model.import_id == import_id))
 
 
 def _write_products(session: Session, job: CatalogImport, present: set[str], revision: int, now: datetime) -> None:
