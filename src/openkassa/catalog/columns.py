@@ -201,20 +201,9 @@ def _number_text(value: float) -> str:
     return "%.15g" % value
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
-"""What makes a spreadsheet read a CSV cell as a formula; our CSV export puts a quote (') before it."""
-
-
-def _unquoted(text: str) -> str:
-    """A text as it was before the CSV export guarded it against running as a formula."""
-    return text[1:] if text[:1] == "'" and text[1:2] and text[1:2] in FORMULA_STARTS else text
-
-
 def _parse_text(cell: object) -> str | None:
     """A cell as text: spreadsheet numbers without a trailing .0, whitespace collapsed."""
     if type(cell) is str:
-        if cell[:1] == "'":
-            cell = _unquoted(cell)
         # Printable text has no whitespace but the plain space: tidy already unless it starts,
         # ends or doubles one. Most cells are, and skip the split and join.
         if cell.isprintable() and cell[0] != " " != cell[-1] and "  " not in cell:
@@ -431,8 +420,6 @@ _SCIENTIFIC = re.compile(r"(?<!\w)\d+(?:[.,]\d+)?E\+\d+(?!\w)", re.IGNORECASE)
 
 def _parse_barcodes(cell: object) -> list[str] | None:
     if type(cell) is str:
-        if cell[:1] == "'":
-            cell = _unquoted(cell)
         if cell.isdigit() and cell.isascii():  # the usual cell: one EAN
             return [cell]
         if "+" in cell and (shortened := _SCIENTIFIC.search(cell)):
