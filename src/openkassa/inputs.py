@@ -11,7 +11,6 @@ from openkassa.i18n import _
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029]")
-_SPACES = re.compile(r"  +")
 
 
 class Strict(BaseModel):
@@ -29,12 +28,13 @@ def _multi_line(value: str) -> str:
 def _single_line(value: str) -> str:
     if _LINE_BREAK.search(value):
         raise ValueError(_("Must fit on one line."))
-    return _SPACES.sub(" ", _multi_line(value))
+    return " ".join(_multi_line(value).split())
 
 
 def single_line(max_length: int, *, required: bool = True):
-    """A one-line text (a name, an address): trimmed, inner runs of spaces made one (as a catalog import
-    reads a cell, so a name exported and imported again is the same), no line breaks or control characters."""
+    """A one-line text (a name, an address): trimmed, each run of spaces (no-break ones too) made one
+    plain space, as a catalog import reads a cell, so a name exported and imported again is the same;
+    no line breaks or control characters."""
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1 if required else 0, max_length=max_length),

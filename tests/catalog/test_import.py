@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 
 from openkassa.accounts.models import User
 from openkassa.accounts.service import actor_of
@@ -251,13 +251,15 @@ def test_only_the_row_whose_barcodes_differ_is_changed(check, apply):
 def test_a_group_too_deep_or_too_long_and_too_many_barcodes_are_refused(db, check, catalog):
     deep = "/".join(f"Уровень {n}" for n in range(11))
     many = " ".join(f"CODE{n}" for n in range(21))
+    long_path = "/".join("Г" * 128 for _level in range(8))  # each name fits, the path (1,031) does not
     job = check(HEADER, f"Молоко;M-1;;89,90;10%;шт;{deep}", f"Сыр;C-1;{many};500;10%;шт;",
-                "Хлеб;H-1;;" + "59,90;10%;шт;" + "Г" * 129)
+                "Хлеб;H-1;;" + "59,90;10%;шт;" + "Г" * 129, f"Соль;S-1;;20;10%;шт;{long_path}")
 
     assert job.state == "ready", job.error
-    problems = {(row, column) for row, column, _message in problems_of(db, job)}
-    assert problems == {(2, "Группа"), (3, "Штрихкоды"), (4, "Группа")}
-    assert job.invalid == 3 and catalog() == {}
+    problems = {(row, column): message for row, column, message in problems_of(db, job)}
+    assert set(problems) == {(2, "Группа"), (3, "Штрихкоды"), (4, "Группа"), (5, "Группа")}
+    assert problems[(5, "Группа")] == "Путь группы: 1031 символов, допустимо не больше 1000."
+    assert job.invalid == 4 and catalog() == {}
 
 
 def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, actor, shop, check, apply, catalog, tmp_path):
@@ -300,13 +302,14 @@ def test_a_file_that_would_break_a_rule_with_what_it_leaves_as_it_is_is_refused(
     assert catalog()["Молоко"][2] == 8990
 
 
-def test_a_name_with_doubled_spaces_is_read_as_the_card_keeps_it(db, actor, shop, check, apply):
-    # given a card typed with doubled spaces, which the card keeps as single ones
+@pytest.mark.parametrize("typed", ["Сыр   Российский", "Сыр\xa0Российский"])
+def test_a_name_with_doubled_or_no_break_spaces_is_read_as_the_card_keeps_it(db, actor, shop, check, apply, typed):
+    # given a card typed with doubled (or no-break) spaces, which the card keeps as one plain space
     with db.transaction() as session:
-        card = service.create_product(session, actor, uuid.UUID(shop["catalog_id"]), ProductIn(name="Сыр   Российский", code="C-1"))
+        card = service.create_product(session, actor, uuid.UUID(shop["catalog_id"]), ProductIn(name=typed, code="C-1"))
     assert card.product.name == "Сыр Российский"
-    # when a file names it with the same doubled spaces, then nothing changes
-    job = check("Наименование;Код", "Сыр   Российский;C-1")
+    # when a file names it with the same spaces, then nothing changes
+    job = check("Наименование;Код", f"{typed};C-1")
     assert (job.unchanged, job.changed) == (1, 0)
 
 
@@ -329,22 +332,47 @@ def test_an_import_that_fills_an_empty_catalog_builds_the_indexes_after_and_leav
         db, check, apply, catalog, monkeypatch):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite builds the indexes after a bulk insert; PostgreSQL keeps them")
-    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('products', 'product_barcodes')"
+    indexes = ("SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+               "AND tbl_name IN ('products', 'product_barcodes')")
     with db.transaction() as session:
         before = set(session.execute(text(indexes)).all())
     # given a file that more than doubles the products table (the threshold lowered to its size)
     monkeypatch.setattr(imports, "BULK_ROWS", 2)
-    job = check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;", "Кефир;K-1;4600000000039;94,50;10%;шт;")
-    # when it is applied, then the products are there and every index is back as it was
-    apply(job)
+    job = check(HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;", "Йогурт ёлочка;Y-1;4600000000039;94,50;10%;шт;")
+    # when it is applied (the indexes and the search trigger dropped and made again meanwhile)
+    statements = []
+
+    def remember(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        apply(job)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert 'DROP TRIGGER "products_fts_insert"' in statements
+    assert 'DROP INDEX "ix_products_catalog_name"' in statements
+    # then the products are there, and every index and trigger is back as it was
     with db.transaction() as session:
         assert set(session.execute(text(indexes)).all()) == before
-    assert set(catalog()) == {"Молоко", "Кефир"}
-    # and they serve: a search, a barcode, and a code given again is still refused as taken
+    assert set(catalog()) == {"Молоко", "Йогурт ёлочка"}
+    # and they serve: a search (ё found by е), a barcode, and a code given again is still refused as taken
     with db.transaction() as session:
         actor = actor_of(session, user_id=session.scalars(select(User.id).where(User.email == "owner@shop.ru")).one())
         catalog_id = job.catalog_id
-        assert [card.product.name for card in service.list_products(session, actor, catalog_id, search_text="кеф").cards] == ["Кефир"]
+        found = service.list_products(session, actor, catalog_id, search_text="елоч").cards
+        assert [card.product.name for card in found] == ["Йогурт ёлочка"]
         assert service.find_by_barcode(session, actor, catalog_id, "4600000000022").product.name == "Молоко"
     with pytest.raises(Invalid), db.transaction() as session:
         service.create_product(session, actor, catalog_id, ProductIn(name="Другое молоко", code="M-1"))
+
+
+@pytest.mark.parametrize("lines, column", [
+    (("Наименование;Код;Весовой", "Сыр;C-1;да"), "Весовой"),  # a new product takes pieces, which do not weigh
+    (("Наименование;Цена;Минимальная цена", "Сыр;;50"), "Минимальная цена"),  # an empty price is 0
+    (("Наименование;Минимальная цена", "Сыр;50"), "Минимальная цена"),  # a new product's price is 0
+])
+def test_a_new_product_that_would_break_a_rule_with_the_defaults_is_refused(db, check, catalog, lines, column):
+    job = check(*lines)
+    assert [(row, problem_column) for row, problem_column, _message in problems_of(db, job)] == [(2, column)]
+    assert job.invalid == 1 and job.new == 0

@@ -216,7 +216,7 @@ def test_a_check_cut_short_starts_over(db, settings, owner, upload):
     assert "New products 2 Changed products 0 Unchanged 0 Rows with errors 1" in text(owner.get(page_url).text)
 
 
-@pytest.mark.parametrize("step", ["_write", "_classify"])  # staging a batch runs on a thread of its own
+@pytest.mark.parametrize("step", ["_write", "_classify"])  # staging a batch, and matching the rows
 def test_a_failure_of_ours_while_checking_fails_the_import_with_a_message(db, settings, owner, upload, monkeypatch,
                                                                          staged_files, caplog, step):
     def broken(*_arguments):

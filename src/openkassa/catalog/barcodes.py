@@ -15,7 +15,8 @@ _PRINTABLE_ASCII = re.compile(r"[\x21-\x2b\x2d-\x3a\x3c-\x7e]+")  # no comma or 
 
 def check_digit(digits: str) -> int:
     """The GS1 check digit of a code without it: weights 3 and 1 from the right."""
-    total = 3 * sum(map(int, digits[::-1][::2])) + sum(map(int, digits[::-1][1::2]))
+    odd, even = digits[::-1][::2].encode(), digits[::-1][1::2].encode()
+    total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)  # an ASCII digit's byte is 48 + its value
     return (10 - total % 10) % 10
 
 

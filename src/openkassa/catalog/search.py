@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, table, text
+from sqlalchemy import ColumnElement, Insert, Select, and_, column, false, func, insert, literal_column, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from openkassa.catalog.models import Barcode, Product
@@ -27,6 +27,21 @@ POSTGRESQL_DOCUMENT = (
 """The indexed expression of PostgreSQL, exactly as the migration writes it (else the index is not used).
 Everything but letters and digits becomes a space first, so its words are those of `words()`: the
 `simple` parser alone keeps «0.5», «-2024» or «w.05» whole."""
+
+
+SQLITE_INSERT_TRIGGER = "products_fts_insert"
+"""The trigger that puts a new product's words in the FTS5 table (migrations 0002 and 0003); a bulk
+import drops it for its inserts and calls `sqlite_index_products` instead."""
+
+
+def sqlite_index_products(ids: Select) -> Insert:
+    """The statement that puts the words of the products `ids` selects in the FTS5 table, as the
+    insert trigger does one by one (ё as е), in search-key order: FTS5 takes rising keys in runs."""
+    document = select(Product.search_key, Product.catalog_id,
+                      func.replace(func.replace(Product.name, "ё", "е"), "Ё", "Е"), Product.article, Product.code)
+    fts = table("products_fts", column("rowid"), column("catalog_id"), column("name"), column("article"), column("code"))
+    return insert(fts).from_select(["rowid", "catalog_id", "name", "article", "code"],
+                                   document.where(Product.id.in_(ids)).order_by(Product.search_key))
 
 
 def is_search_object(name: str | None) -> bool:

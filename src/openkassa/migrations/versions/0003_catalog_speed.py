@@ -6,8 +6,7 @@
   in its primary key's B-tree, instead of in a table and again in the key's index.
 - `catalog_import_groups` holds the group each staged path names, so one statement gives every
   staged row its group.
-- On SQLite, the search index keeps no positions or column sizes (`detail=none, columnsize=0`): a
-  search asks only which products hold words starting so, which is all the index is used for.
+- On SQLite, the search index keeps no column sizes (`columnsize=0`): nothing ranks by them.
 
 Revision ID: 0003
 Revises: 0002
@@ -88,7 +87,7 @@ def upgrade() -> None:
         with _recreate(table, with_rowid=False):
             pass
     if _sqlite():
-        _sqlite_search(", detail=none, columnsize=0")
+        _sqlite_search(", columnsize=0")
 
 
 def downgrade() -> None:
