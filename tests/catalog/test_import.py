@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import delete, event, select, text, update
 
 from openkassa.accounts.models import User
 from openkassa.accounts.service import actor_of
@@ -376,3 +376,14 @@ def test_a_new_product_that_would_break_a_rule_with_the_defaults_is_refused(db, 
     job = check(*lines)
     assert [(row, problem_column) for row, problem_column, _message in problems_of(db, job)] == [(2, column)]
     assert job.invalid == 1 and job.new == 0
+
+
+def test_rows_staged_by_an_import_deleted_with_its_catalog_are_purged_by_the_worker(db, check):
+    # given a checked import whose record goes away as a deleted catalog takes its imports
+    gone, kept = check(HEADER, "Соль;S-1;;20;10%;шт;"), check(HEADER, "Сахар;S-2;;90;10%;шт;")
+    with db.transaction() as session:
+        session.execute(delete(CatalogImport).where(CatalogImport.id == gone.id))
+    # when the worker's housekeeping runs, then its staged rows go and the other import's stay
+    housekeeping(db)
+    with db.transaction() as session:
+        assert set(session.scalars(select(ImportRow.import_id))) == {kept.id}

@@ -170,13 +170,16 @@ def cancel(session: Session, actor: Actor, import_id: uuid.UUID) -> CatalogImpor
 
 
 def purge(session: Session) -> int:
-    """Forget imports not applied within `KEPT` of their upload, with what they staged (run hourly by
-    the worker); returns how many. Applied imports stay, as the catalog's history."""
+    """Forget imports not applied within `KEPT` of their upload, with what they staged, and rows
+    staged by imports deleted with their catalog (run hourly by the worker); returns how many
+    imports. Applied imports stay, as the catalog's history."""
     stale = list(session.scalars(select(CatalogImport.id).where(
         CatalogImport.state != "applied", CatalogImport.created_at < utcnow() - KEPT)))
     for import_id in stale:
         _unstage(session, import_id)
     session.execute(delete(CatalogImport).where(CatalogImport.id.in_(stale)))
+    for model in (ImportRow, ImportBarcode, ImportGroup):  # staged by imports deleted with their catalog
+        session.execute(delete(model).where(~exists().where(CatalogImport.id == model.import_id)))
     return len(stale)
 
 
@@ -599,9 +602,12 @@ def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid:
 
 
 def _forget_staged(session: Session, import_id: uuid.UUID) -> None:
-    """Delete an applied import's staged rows."""
+    """Delete an applied import's staged rows. On SQLite, when no other import has any, all of each
+    table goes: a DELETE without WHERE frees its pages at once (a second less at a million rows)."""
+    alone = session.get_bind().dialect.name == "sqlite" and not any(  # both ends of the key: no walk over our rows
+        session.scalar(select(exists().where(other))) for other in (_rows.c.import_id < import_id, _rows.c.import_id > import_id))
     for model in (ImportBarcode, ImportGroup, ImportRow):
-        session.execute(delete(model).where(model.import_id == import_id))
+        session.execute(delete(model) if alone else delete(model).where(model.import_id == import_id))
 
 
 def _write_products(session: Session, job: CatalogImport, present: set[str], revision: int, now: datetime) -> None:

@@ -159,12 +159,17 @@ class CatalogImport(IdMixin, Base):
 
 
 class ImportRow(Base):
-    """One row of an imported file, staged: its values, the product it matched and what it will do."""
+    """One row of an imported file, staged: its values, the product it matched and what it will do.
+
+    The staging tables (rows, barcodes, groups) are scratch space written a million rows at a time:
+    WITHOUT ROWID on SQLite (one B-tree each), and with no foreign key to their import, so no parent
+    is looked up per row and SQLite can empty a table at once. `imports.purge` removes orphans.
+    """
 
     __tablename__ = "catalog_import_rows"
-    __table_args__ = {"sqlite_with_rowid": False}  # one B-tree, in key order: written once, read by import in order
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # no foreign key: see above
     row: Mapped[int] = mapped_column(primary_key=True)  # as the user sees it in the file
     outcome: Mapped[str | None] = mapped_column(String(10))  # new, changed, unchanged, invalid
     product_id: Mapped[uuid.UUID | None]  # the product it matched
@@ -192,7 +197,7 @@ class ImportBarcode(Base):
     __tablename__ = "catalog_import_barcodes"
     __table_args__ = (Index("ix_catalog_import_barcodes_code", "import_id", "code"), {"sqlite_with_rowid": False})
 
-    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # no foreign key: see `ImportRow`
     row: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
@@ -203,9 +208,9 @@ class ImportGroup(Base):
     __tablename__ = "catalog_import_groups"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_imports.id", ondelete="CASCADE"), primary_key=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # no foreign key: see `ImportRow`
     path: Mapped[str] = mapped_column(String(1000), primary_key=True)
-    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("product_groups.id", ondelete="CASCADE"))
+    group_id: Mapped[uuid.UUID]
 
 
 class ImportProblem(IdMixin, Base):

@@ -6,6 +6,9 @@
   in its primary key's B-tree, instead of in a table and again in the key's index.
 - `catalog_import_groups` holds the group each staged path names, so one statement gives every
   staged row its group.
+- Staged rows keep no foreign key to their import: SQLite then empties a staging table at once
+  (a DELETE without WHERE) when one import is alone in it, and checks no parent row per staged
+  row. The worker's hourly purge deletes rows whose import is gone.
 - On SQLite, the search index keeps no column sizes (`columnsize=0`): nothing ranks by them.
 
 Revision ID: 0003
@@ -74,18 +77,16 @@ def upgrade() -> None:
         sa.Column("import_id", sa.Uuid(), nullable=False),
         sa.Column("path", sa.String(length=1000), nullable=False),
         sa.Column("group_id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(["group_id"], ["product_groups.id"], name=op.f("fk_catalog_import_groups_group_id_product_groups"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["import_id"], ["catalog_imports.id"], name=op.f("fk_catalog_import_groups_import_id_catalog_imports"),
-                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("import_id", "path", name=op.f("pk_catalog_import_groups")),
         sqlite_with_rowid=False,
     )
     with _recreate("catalog_import_rows", with_rowid=False) as batch:
         batch.drop_column("search_key")
-    for table in ("catalog_import_barcodes", "product_barcodes"):
-        with _recreate(table, with_rowid=False):
-            pass
+        batch.drop_constraint("fk_catalog_import_rows_import_id_catalog_imports", type_="foreignkey")
+    with _recreate("catalog_import_barcodes", with_rowid=False) as batch:
+        batch.drop_constraint("fk_catalog_import_barcodes_import_id_catalog_imports", type_="foreignkey")
+    with _recreate("product_barcodes", with_rowid=False):
+        pass
     if _sqlite():
         _sqlite_search(", columnsize=0")
 
@@ -94,12 +95,15 @@ def downgrade() -> None:
     op.drop_table("catalog_import_groups")
     if _sqlite():
         _sqlite_search("")
-    for table in ("catalog_import_barcodes", "product_barcodes"):
-        with _recreate(table, with_rowid=True):
-            pass
+    with _recreate("product_barcodes", with_rowid=True):
+        pass
     # Staged rows only wait for a preview: a downgrade fails those imports rather than invent keys.
     op.execute("UPDATE catalog_imports SET state = 'failed', error = 'Upload the file again.' "
                "WHERE state IN ('checking', 'ready')")
-    op.execute("DELETE FROM catalog_import_rows")
-    with _recreate("catalog_import_rows", with_rowid=True) as batch:
-        batch.add_column(sa.Column("search_key", sa.BigInteger(), nullable=False, server_default="0"))
+    for table in ("catalog_import_rows", "catalog_import_barcodes"):
+        op.execute(f"DELETE FROM {table}")
+        with _recreate(table, with_rowid=True) as batch:
+            batch.create_foreign_key(f"fk_{table}_import_id_catalog_imports", "catalog_imports", ["import_id"], ["id"],
+                                     ondelete="CASCADE")
+            if table == "catalog_import_rows":
+                batch.add_column(sa.Column("search_key", sa.BigInteger(), nullable=False, server_default="0"))
