@@ -661,7 +661,8 @@ def _indexes_built_after(session: Session, job: CatalogImport) -> Iterator[None]
     for kind, name, _sql in dropped:
         connection.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
     yield
-    session.execute(search.sqlite_index_products(
-        select(_rows.c.new_product_id).where(_rows.c.import_id == job.id, _rows.c.outcome == "new")))
+    session.execute(search.sqlite_index_products(  # the staged rows in order: rising search keys, no sort
+        lambda words: words.join_from(_rows, Product, Product.id == _rows.c.new_product_id)
+        .where(_rows.c.import_id == job.id, _rows.c.outcome == "new").order_by(_rows.c.row)))
     for _kind, _name, sql in dropped:
         connection.exec_driver_sql(sql)

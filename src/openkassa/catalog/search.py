@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import ColumnElement, Insert, Select, and_, column, false, func, insert, literal_column, or_, select, table, text
 from sqlalchemy.orm import Session
@@ -34,14 +35,14 @@ SQLITE_INSERT_TRIGGER = "products_fts_insert"
 import drops it for its inserts and calls `sqlite_index_products` instead."""
 
 
-def sqlite_index_products(ids: Select) -> Insert:
-    """The statement that puts the words of the products `ids` selects in the FTS5 table, as the
-    insert trigger does one by one (ё as е), in search-key order: FTS5 takes rising keys in runs."""
-    document = select(Product.search_key, Product.catalog_id,
-                      func.replace(func.replace(Product.name, "ё", "е"), "Ё", "Е"), Product.article, Product.code)
+def sqlite_index_products(join: Callable[[Select], Select]) -> Insert:
+    """The statement that puts products' words in the FTS5 table as the insert trigger does one by
+    one (ё as е). `join` adds to a select of the words which products, and in which order: rising
+    search keys, which FTS5 takes in runs."""
+    words = select(Product.search_key, Product.catalog_id,
+                   func.replace(func.replace(Product.name, "ё", "е"), "Ё", "Е"), Product.article, Product.code)
     fts = table("products_fts", column("rowid"), column("catalog_id"), column("name"), column("article"), column("code"))
-    return insert(fts).from_select(["rowid", "catalog_id", "name", "article", "code"],
-                                   document.where(Product.id.in_(ids)).order_by(Product.search_key))
+    return insert(fts).from_select(["rowid", "catalog_id", "name", "article", "code"], join(words))
 
 
 def is_search_object(name: str | None) -> bool:
