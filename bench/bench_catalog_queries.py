@@ -79,7 +79,7 @@ def main() -> None:
     from openkassa.accounts.models import Account
     from openkassa.accounts.service import owner_actor
     from openkassa.app import create_app
-    from openkassa.catalog import service
+    from openkassa.catalog import search, service
     from openkassa.config import get_settings
     from openkassa.db import Database
     from openkassa.points.models import RetailPoint
@@ -117,9 +117,9 @@ def main() -> None:
             raw_search = median_ms(lambda: session.execute(text(
                 "SELECT rowid FROM products_fts WHERE products_fts MATCH '\"молоко\"* AND \"прост\"*' LIMIT 50")).all())
         else:
-            raw_search = median_ms(lambda: session.execute(text(
-                "SELECT id FROM products WHERE to_tsvector('simple', translate(name || ' ' || article || ' ' || code, 'Ёё', 'Ее'))"
-                " @@ to_tsquery('simple', 'молоко:* & прост:*') LIMIT 50")).all())
+            raw_search = median_ms(lambda: session.execute(text(  # the expression the GIN index holds
+                f"SELECT id FROM products WHERE {search.POSTGRESQL_DOCUMENT} @@ to_tsquery('simple', 'молоко:* & прост:*')"
+                " LIMIT 50")).all())
         raw_page = median_ms(lambda: session.execute(
             text("SELECT * FROM products WHERE catalog_id = :c ORDER BY name, id LIMIT 50"),
             {"c": catalog_id.hex if url.startswith("sqlite") else catalog_id}).all())

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -34,26 +35,38 @@ def write(session: Session, actor: Actor, catalog_id: uuid.UUID, file_format: st
     """Write the catalog to `out` as "xlsx", "xls" or "csv"."""
     require(actor, Permission.VIEW)
     catalog = get_catalog(session, actor, catalog_id)
-    if file_format == "xlsx":
-        # The sheet gives its size before its rows, and an import of the file shows its progress by it.
-        # Counted by a query of its own, so a product added meanwhile can put it one off: readers take
-        # it as a hint.
-        count = session.scalar(select(func.count()).select_from(Product).where(Product.catalog_id == catalog.id))
-        spreadsheets.write_xlsx(out, _rows(session, catalog.id), size=count + 1)
-    else:
-        WRITERS[file_format](out, _rows(session, catalog.id))
+    with _snapshot(session) as connection:
+        if file_format == "xlsx":
+            # The sheet gives its size before its rows (some readers stop there), and an import of the
+            # file shows its progress by it: counted in the same snapshot as the rows.
+            count = connection.scalar(select(func.count()).select_from(Product).where(Product.catalog_id == catalog.id))
+            spreadsheets.write_xlsx(out, _rows(connection, catalog.id), size=count + 1)
+        else:
+            WRITERS[file_format](out, _rows(connection, catalog.id))
 
 
-def _rows(session: Session, catalog_id: uuid.UUID) -> Iterator[list[object]]:
+@contextmanager
+def _snapshot(session: Session) -> Iterator[Connection]:
+    """A connection that sees one state of the catalog throughout. SQLite's transaction does already;
+    PostgreSQL's READ COMMITTED would let a product added meanwhile in after the count, so the export
+    reads on a REPEATABLE READ connection of its own."""
+    if session.get_bind().dialect.name == "sqlite":
+        yield session.connection()
+        return
+    with session.get_bind().connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
+            connection.begin():
+        yield connection
+
+
+def _rows(connection: Connection, catalog_id: uuid.UUID) -> Iterator[list[object]]:
     """The header row (the template's Russian headers), then one row per product, by name.
 
-    A million products pass through here: the queries run on the session's connection without the
-    ORM's per-row work (seconds at that size), the barcodes of each batch of products come in one
-    query, and `columns.format_row` takes the stored values as they are (VAT, unit and kind codes too).
+    A million products pass through here: the queries run on a connection without the ORM's per-row
+    work (seconds at that size), the barcodes of each batch of products come in one query, and
+    `columns.format_row` takes the stored values as they are (VAT, unit and kind codes too).
     """
-    paths = _group_paths(session, catalog_id)
+    paths = _group_paths(connection, catalog_id)
     yield [column.ru for column in columns.COLUMNS]
-    connection = session.connection()
     result = connection.execute(
         select(Product.id, Product.group_id, *(getattr(Product, name) for name in _FIELDS))
         .where(Product.catalog_id == catalog_id).order_by(Product.name, Product.id)
@@ -72,9 +85,9 @@ def _rows(session: Session, catalog_id: uuid.UUID) -> Iterator[list[object]]:
             yield columns.format_row(values)
 
 
-def _group_paths(session: Session, catalog_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, ...]]:
+def _group_paths(connection: Connection, catalog_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, ...]]:
     """Each group's path from the root, as the group column writes it."""
-    groups = {group_id: (parent_id, name) for group_id, parent_id, name in session.execute(
+    groups = {group_id: (parent_id, name) for group_id, parent_id, name in connection.execute(
         select(ProductGroup.id, ProductGroup.parent_id, ProductGroup.name).where(ProductGroup.catalog_id == catalog_id))}
     paths: dict[uuid.UUID, tuple[str, ...]] = {}
 

@@ -61,7 +61,6 @@ KEPT = timedelta(days=7)  # how long an import waits to be applied before `purge
 BULK_ROWS = 10_000  # new products from which an import may build the indexes after inserting
 SEARCH_KEYS_A_FILE = spreadsheets.MAX_BYTES + 2  # a row takes a byte at least: no row number reaches it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-MAX_GROUP_PATH = 1_000  # characters of a group path in a file, as staged (`ImportRow.group_path`)
 _TEXT_LIMITS = {"name": 128, "short_name": 64, "article": 64, "code": 64}
 _CLEARED = {
     "name": "", "short_name": "", "article": "", "code": "", "price": 0, "min_price": 0, "cost_price": 0,
@@ -104,6 +103,8 @@ def check(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[in
     the reason when the file itself cannot be used (not a spreadsheet, no header, a column missing)."""
     try:
         header = _stage(db, import_id, path, progress)
+    except _Cancelled:
+        return
     except (spreadsheets.SpreadsheetError, columns.HeaderError) as error:
         message = error.message if isinstance(error, spreadsheets.SpreadsheetError) else " ".join(error.errors)
         with db.transaction(immediate=True) as session:
@@ -115,6 +116,8 @@ def check(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[in
         if session.get_bind().dialect.name == "postgresql":  # fresh statistics, or the duplicate search plans quadratically
             session.execute(text("ANALYZE catalog_import_rows, catalog_import_barcodes"))
         job = session.get(CatalogImport, import_id)
+        if job is None:  # cancelled after the last batch
+            return
         job.columns = ",".join(header.positions)
         job.ignored_columns = "\n".join(header.ignored)[:2000]
         _classify(session, job)
@@ -192,6 +195,8 @@ def _unstage(session: Session, import_id: uuid.UUID) -> None:
 def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[int], None] | None) -> columns.HeaderMap:
     with db.transaction(immediate=True) as session:
         job = session.get(CatalogImport, import_id)
+        if job is None:
+            raise _Cancelled()
         filename = job.filename
         job.rows_expected = _expected_rows(path, filename)
         to_driver = _uuid_values(session)
@@ -202,8 +207,10 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
     header = columns.match_headers(header_row[1])
     job_key = to_driver(import_id)
     fields = tuple(field for field in _STAGED_FIELDS if field[0] in header.positions)
-    names = ("import_id", "row", "outcome", "new_product_id", *(key for key, _cleared, _stage in fields), "group_path")
-    nothing = (None,) * (len(fields) + 1)  # an invalid row stages no values
+    names = ("import_id", "row", "outcome", "new_product_id", *(key for key, _cleared, _stage in fields),
+             "group_path", "group_key")
+    group_keys: dict[tuple[str, ...], int] = {}  # each distinct path of the file gets a number
+    nothing = (None,) * (len(fields) + 2)  # an invalid row stages no values
     product_ids = new_ids()
     staged: list[tuple] = []
     codes: list[tuple] = []
@@ -211,13 +218,13 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
     total = 0
     for number, cells in rows:
         values, errors = columns.parse_row(number, cells, header)
-        errors += _card_errors(number, values, header)
+        errors += _card_errors(number, values, header, group_keys)
         total += 1
         if errors:
             staged.append((job_key, number, "invalid", to_driver(next(product_ids)), *nothing))
             found += [(to_driver(new_id()), job_key, error.row, error.column[:200], error.message[:500]) for error in errors]
         else:
-            staged.append(_staged_row(job_key, number, to_driver(next(product_ids)), values, fields))
+            staged.append(_staged_row(job_key, number, to_driver(next(product_ids)), values, fields, group_keys))
             codes += [(job_key, number, code) for code in values.get("barcodes") or ()]
         if len(staged) >= BATCH:
             _write(db, import_id, names, staged, codes, found, total)
@@ -244,13 +251,15 @@ _STAGED_FIELDS = tuple((key, int(value), int) if key in ("vat", "unit", "kind") 
 as a plain int, not its enum)."""
 
 
-def _staged_row(job_key: object, number: int, product_key: object, values: dict[str, object], fields: tuple) -> tuple:
+def _staged_row(job_key: object, number: int, product_key: object, values: dict[str, object], fields: tuple,
+                group_keys: dict[tuple[str, ...], int]) -> tuple:
     """A valid row as staged: the values of the file's `fields`, an empty cell as what it clears to;
-    the fields the file does not have stay NULL (applying leaves them alone)."""
+    the fields the file does not have stay NULL (applying leaves them alone). A group path comes
+    with its number in the file (`group_keys`), by which its group is found for all its rows."""
     group = values.get("group")
     return (job_key, number, None, product_key,
             *[cleared if (value := values[key]) is None else stage(value) for key, cleared, stage in fields],
-            "/".join(group) if group else None)
+            *(("/".join(group), group_keys.setdefault(group, len(group_keys) + 1)) if group else (None, None)))
 
 
 def _write(db: Database, import_id: uuid.UUID, names: tuple[str, ...], staged: list[tuple], codes: list[tuple],
@@ -258,11 +267,16 @@ def _write(db: Database, import_id: uuid.UUID, names: tuple[str, ...], staged: l
     """One batch of staged rows (with the columns `names`) in a transaction of its own; the import's row
     count shows the progress."""
     with db.transaction(immediate=True) as session:
+        if not session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=total)).rowcount:
+            raise _Cancelled()  # staged rows have no foreign key to refuse them: stop reading the file
         for table, table_names, batch in ((_rows, names, staged), (ImportBarcode.__table__, _BARCODES, codes),
                                           (ImportProblem.__table__, _PROBLEMS, found)):
             if batch:
                 _insert(session, table, table_names, batch)
-        session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=total))
+
+
+class _Cancelled(Exception):
+    """The import was cancelled (deleted) while its file was being checked."""
 
 
 def _uuid_values(session: Session) -> Callable[[uuid.UUID], object]:
@@ -311,9 +325,10 @@ def _expected_rows(path: Path, filename: str) -> int:
     return 0
 
 
-def _card_errors(number: int, values: dict[str, object], header: columns.HeaderMap) -> list[columns.CellError]:
+def _card_errors(number: int, values: dict[str, object], header: columns.HeaderMap,
+                 group_keys: dict[tuple[str, ...], int]) -> list[columns.CellError]:
     """The rules of a card (`schemas.ProductIn`) a row must keep, written out for speed: a million rows
-    go through here."""
+    go through here. A group path already numbered (`group_keys`) was found valid before."""
     found: list[tuple[str, str]] = []  # (column key, message)
     for key, limit in _TEXT_LIMITS.items():
         text = values.get(key)
@@ -325,7 +340,7 @@ def _card_errors(number: int, values: dict[str, object], header: columns.HeaderM
         elif key == "name" and "name" in values:
             found.append((key, _("The name is required.")))
     path = values.get("group")
-    if path and path not in _VALID_PATHS:
+    if path and path not in group_keys:
         found += [("group", message) for message in _group_errors(path)]
     codes = values.get("barcodes")
     if codes:
@@ -340,15 +355,8 @@ def _card_errors(number: int, values: dict[str, object], header: columns.HeaderM
     return [columns.CellError(number, header.headers[key], message) for key, message in found]
 
 
-_VALID_PATHS: set[tuple[str, ...]] = set()
-"""Group paths found valid, so that the thousands of rows of a group check it once (a few thousand kept)."""
-
-
 def _group_errors(path: tuple[str, ...]) -> list[str]:
     errors = []
-    if len("/".join(path)) > MAX_GROUP_PATH:
-        errors.append(_("The group's path is {length} characters, at most {limit} allowed.").format(
-            length=len("/".join(path)), limit=MAX_GROUP_PATH))
     if len(path) > MAX_GROUP_DEPTH:
         errors.append(_("Groups nest at most {depth} deep.").format(depth=MAX_GROUP_DEPTH))
     for part in path:
@@ -356,8 +364,6 @@ def _group_errors(path: tuple[str, ...]) -> list[str]:
             errors.append(_("{length} characters, at most {limit} allowed.").format(length=len(part), limit=_TEXT_LIMITS["name"]))
         elif _CONTROL.search(part):
             errors.append(_("Remove the control characters."))
-    if not errors and len(_VALID_PATHS) < 5_000:
-        _VALID_PATHS.add(path)
     return errors
 
 
@@ -535,12 +541,14 @@ def _unchanged(present: set[str]) -> list:
 def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> None:
     """Find (and when applying, make) the group of each staged path; the same name in any case is one group.
 
-    The paths found go to `catalog_import_groups`, and one statement gives each row its group: a
-    statement per path would read all the rows again for each of a file's thousand groups.
+    Each path has its number in the file (`group_key`, given while staging); the groups found go to
+    `catalog_import_groups` by that number, and one statement gives each row its group: a statement
+    per path would read all the rows again for each of a file's thousand groups.
     """
     session.execute(delete(ImportGroup).where(ImportGroup.import_id == job.id))
-    paths = [path for (path,) in session.execute(select(_rows.c.group_path).distinct().where(
-        _rows.c.import_id == job.id, _rows.c.outcome.is_distinct_from("invalid"), _rows.c.group_path.is_not(None)))]
+    paths = session.execute(select(_rows.c.group_key, func.min(_rows.c.group_path)).where(
+        _rows.c.import_id == job.id, _rows.c.outcome.is_distinct_from("invalid"), _rows.c.group_key.is_not(None))
+        .group_by(_rows.c.group_key)).all()
     if not paths:
         return
     groups = session.execute(select(ProductGroup.id, ProductGroup.parent_id, ProductGroup.name)
@@ -548,7 +556,7 @@ def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> No
     children = {(parent_id, name.lower()): group_id for group_id, parent_id, name in groups}
     revision = next_revision(session, job.account_id) if create else 0
     found: list[tuple] = []
-    for path in paths:
+    for key, path in paths:
         parent = None
         for name in path.split("/"):
             group_id = children.get((parent, name.lower()))
@@ -562,15 +570,15 @@ def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> No
             if parent is None:
                 break
         if parent is not None:
-            found.append((path, parent))
+            found.append((key, parent))
     if not found:
         return
     to_driver = _uuid_values(session)
     job_key = to_driver(job.id)
-    _insert(session, ImportGroup.__table__, ("import_id", "path", "group_id"),
-            [(job_key, path, to_driver(group_id)) for path, group_id in found])
-    session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.group_path.is_not(None)).values(group_id=(
-        select(ImportGroup.group_id).where(ImportGroup.import_id == _rows.c.import_id, ImportGroup.path == _rows.c.group_path)
+    _insert(session, ImportGroup.__table__, ("import_id", "group_key", "group_id"),
+            [(job_key, key, to_driver(group_id)) for key, group_id in found])
+    session.execute(update(_rows).where(_rows.c.import_id == job.id, _rows.c.group_key.is_not(None)).values(group_id=(
+        select(ImportGroup.group_id).where(ImportGroup.import_id == _rows.c.import_id, ImportGroup.group_key == _rows.c.group_key)
         .scalar_subquery())))
 
 

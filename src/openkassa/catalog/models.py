@@ -14,7 +14,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkassa.db import Base, IdMixin, utcnow
@@ -184,7 +184,8 @@ class ImportRow(Base):
     vat: Mapped[int | None]
     unit: Mapped[int | None]
     kind: Mapped[int | None]
-    group_path: Mapped[str | None] = mapped_column(String(1000))
+    group_path: Mapped[str | None] = mapped_column(Text)  # up to 10 names of 128 characters
+    group_key: Mapped[int | None]  # the path's number in the file (`ImportGroup`)
     group_id: Mapped[uuid.UUID | None]
     by_weight: Mapped[bool | None]
     free_price: Mapped[bool | None]
@@ -203,13 +204,13 @@ class ImportBarcode(Base):
 
 
 class ImportGroup(Base):
-    """A group path of a staged file and the group it names (found, or made when applying)."""
+    """The group a path of a staged file names (found, or made when applying), by the path's number."""
 
     __tablename__ = "catalog_import_groups"
     __table_args__ = {"sqlite_with_rowid": False}
 
     import_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # no foreign key: see `ImportRow`
-    path: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    group_key: Mapped[int] = mapped_column(primary_key=True)  # `ImportRow.group_key`
     group_id: Mapped[uuid.UUID]
 
 

@@ -4,8 +4,9 @@
   (`new_search_key(room)` + row number).
 - On SQLite, `product_barcodes` and the staging tables become WITHOUT ROWID: a row is written once,
   in its primary key's B-tree, instead of in a table and again in the key's index.
-- `catalog_import_groups` holds the group each staged path names, so one statement gives every
-  staged row its group.
+- Staging numbers each group path of a file (`group_key`) and `catalog_import_groups` holds the
+  group each number names, so one statement gives every staged row its group; a path may be as
+  long as ten names of 128 characters (it was cut at 1,000).
 - Staged rows keep no foreign key to their import: SQLite then empties a staging table at once
   (a DELETE without WHERE) when one import is alone in it, and checks no parent row per staged
   row. The worker's hourly purge deletes rows whose import is gone.
@@ -75,13 +76,19 @@ def upgrade() -> None:
     op.create_table(
         "catalog_import_groups",
         sa.Column("import_id", sa.Uuid(), nullable=False),
-        sa.Column("path", sa.String(length=1000), nullable=False),
+        sa.Column("group_key", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Uuid(), nullable=False),
-        sa.PrimaryKeyConstraint("import_id", "path", name=op.f("pk_catalog_import_groups")),
+        sa.PrimaryKeyConstraint("import_id", "group_key", name=op.f("pk_catalog_import_groups")),
         sqlite_with_rowid=False,
     )
+    # A path is numbered while staging (group_key). Ten names of 128 characters overflowed 1,000.
+    op.execute("UPDATE catalog_imports SET state = 'failed', error = 'Загрузите файл ещё раз (upload the file again).' "
+               "WHERE state IN ('checking', 'ready') AND id IN "
+               "(SELECT import_id FROM catalog_import_rows WHERE group_path IS NOT NULL)")
     with _recreate("catalog_import_rows", with_rowid=False) as batch:
         batch.drop_column("search_key")
+        batch.add_column(sa.Column("group_key", sa.Integer(), nullable=True))
+        batch.alter_column("group_path", type_=sa.Text(), existing_type=sa.String(length=1000), existing_nullable=True)
         batch.drop_constraint("fk_catalog_import_rows_import_id_catalog_imports", type_="foreignkey")
     with _recreate("catalog_import_barcodes", with_rowid=False) as batch:
         batch.drop_constraint("fk_catalog_import_barcodes_import_id_catalog_imports", type_="foreignkey")
@@ -98,7 +105,7 @@ def downgrade() -> None:
     with _recreate("product_barcodes", with_rowid=True):
         pass
     # Staged rows only wait for a preview: a downgrade fails those imports rather than invent keys.
-    op.execute("UPDATE catalog_imports SET state = 'failed', error = 'Upload the file again.' "
+    op.execute("UPDATE catalog_imports SET state = 'failed', error = 'Загрузите файл ещё раз (upload the file again).' "
                "WHERE state IN ('checking', 'ready')")
     for table in ("catalog_import_rows", "catalog_import_barcodes"):
         op.execute(f"DELETE FROM {table}")
@@ -107,3 +114,5 @@ def downgrade() -> None:
                                      ondelete="CASCADE")
             if table == "catalog_import_rows":
                 batch.add_column(sa.Column("search_key", sa.BigInteger(), nullable=False, server_default="0"))
+                batch.drop_column("group_key")
+                batch.alter_column("group_path", type_=sa.String(length=1000), existing_type=sa.Text(), existing_nullable=True)
