@@ -3,10 +3,13 @@ reason); applying writes all of it or nothing; matching is by internal code, the
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import timedelta
 
 import pytest
+import xlsxwriter
 from sqlalchemy import delete, event, select, text, update
 
 from openkassa.accounts.models import User
@@ -286,6 +289,20 @@ def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, ac
         job = imports.get(session, actor, import_id)
     assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 2, 0, 0)
     assert catalog() == before
+    # and the same CSV opened in a spreadsheet, which shows the guarding quotes, and saved as .xlsx
+    # (every cell as the text it shows) imports back unchanged too
+    saved = tmp_path / "edited.xlsx"
+    workbook = xlsxwriter.Workbook(str(saved), {"strings_to_numbers": False, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet()
+    for number, cells in enumerate(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";")):
+        sheet.write_row(number, 0, cells)
+    workbook.close()
+    with db.transaction() as session:
+        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), saved.name).id
+    imports.check(db, import_id, saved)
+    with db.transaction() as session:
+        job = imports.get(session, actor, import_id)
+    assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 2, 0, 0)
 
 
 def test_a_file_that_would_break_a_rule_with_what_it_leaves_as_it_is_is_refused(db, check, apply, catalog):

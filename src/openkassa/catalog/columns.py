@@ -201,9 +201,28 @@ def _number_text(value: float) -> str:
     return "%.15g" % value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""What makes a spreadsheet run a CSV cell as a formula; our CSV export puts a quote (') before it."""
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@]")
+
+
+def _unquoted(text: str) -> str:
+    """A text as it was before a quote guarded it against running as a formula: a CSV export's
+    guard, or one Excel shows when it opens such a CSV, saved with the file."""
+    return text[1:] if _QUOTED_FORMULA.match(text) else text
+
+
+def _quoted(text: str) -> str:
+    """A text for export that already starts with quotes and a formula sign gets one more quote,
+    which reading drops (`_unquoted`): it reads back as written."""
+    return "'" + text if _QUOTED_FORMULA.match(text) else text
+
+
 def _parse_text(cell: object) -> str | None:
     """A cell as text: spreadsheet numbers without a trailing .0, whitespace collapsed."""
     if type(cell) is str:
+        if cell[:1] == "'":
+            cell = _unquoted(cell)
         # Printable text has no whitespace but the plain space: tidy already unless it starts,
         # ends or doubles one. Most cells are, and skip the split and join.
         if cell.isprintable() and cell[0] != " " != cell[-1] and "  " not in cell:
@@ -420,6 +439,8 @@ _SCIENTIFIC = re.compile(r"(?<!\w)\d+(?:[.,]\d+)?E\+\d+(?!\w)", re.IGNORECASE)
 
 def _parse_barcodes(cell: object) -> list[str] | None:
     if type(cell) is str:
+        if cell[:1] == "'":
+            cell = _unquoted(cell)
         if cell.isdigit() and cell.isascii():  # the usual cell: one EAN
             return [cell]
         if "+" in cell and (shortened := _SCIENTIFIC.search(cell)):
@@ -483,12 +504,12 @@ _PARSERS: dict[str, Callable[[object], object]] = {
 }
 
 _FORMATTERS: dict[str, Callable[[object], object]] = {
-    "text": lambda text: text,
+    "text": _quoted,
     "money": to_roubles,
     "vat": lambda rate: VatRate(rate).label,
     "unit": lambda unit: Unit(unit).label,
     "kind": lambda kind: ItemType(kind).label,
     "bool": lambda flag: "да" if flag else "нет",
-    "barcodes": ", ".join,
-    "group": "/".join,
+    "barcodes": lambda codes: _quoted(", ".join(codes)),
+    "group": lambda path: _quoted("/".join(path)),
 }

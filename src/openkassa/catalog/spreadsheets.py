@@ -27,7 +27,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError, Shee
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from openkassa.catalog.columns import BOOL_CHOICES, COLUMNS, KIND_CHOICES, UNIT_CHOICES, VAT_CHOICES, format_row
+from openkassa.catalog.columns import BOOL_CHOICES, COLUMNS, FORMULA_STARTS, KIND_CHOICES, UNIT_CHOICES, VAT_CHOICES, format_row
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 from openkassa.i18n import _
 
@@ -254,8 +254,6 @@ def _csv_rows(path: Path, filename: str, head: bytes) -> Iterator[tuple[int, lis
         with path.open(encoding=encoding, newline="") as text:
             # Each record is one spreadsheet row, even one with a line break inside quotes.
             for number, cells in enumerate(csv.reader(text, delimiter=delimiter), 1):
-                if "'" in "".join(cells):  # rarely: a cell our CSV export guarded against running as a formula
-                    cells = [cell[1:] if _GUARDED.match(cell) else cell for cell in cells]
                 yield number, cells
     except UnicodeDecodeError as exc:
         raise SpreadsheetError(_("Row {row} of the file «{name}» is in another text encoding than the rows above "
@@ -289,11 +287,6 @@ def _csv_encoding(path: Path, head: bytes) -> str:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-_GUARDED_IF_QUOTED = re.compile(r"'*[=+\-@]")
-"""A CSV cell a spreadsheet would run as a formula (=, +, -, @ first), or one that starts so after
-quotes: the CSV export puts a quote (') before it, and reading drops one quote from a cell that
-starts with a quote and then matches this, so every text reads back as it was written."""
-_GUARDED = re.compile(r"'+[=+\-@]")
 
 
 def _undecodable_line(path: Path, encoding: str) -> int:
@@ -539,6 +532,6 @@ def write_csv(out: BinaryIO, rows: Iterable[list[object]]) -> None:
 def _csv_cell(cell: object) -> object:
     if isinstance(cell, Decimal):
         return str(cell).replace(".", ",")
-    if isinstance(cell, str) and _GUARDED_IF_QUOTED.match(cell):
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
         return "'" + cell  # Excel would run «=…» from a CSV as a formula; the quote makes it text, import drops it
     return "" if cell is None else cell
