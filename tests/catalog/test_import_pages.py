@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from openkassa.catalog import imports, spreadsheets
 from openkassa.catalog.columns import COLUMNS
 from openkassa.catalog.models import CatalogImport, ImportRow
+from openkassa.errors import Invalid
 from openkassa.jobs.models import OutboxJob
 from openkassa.jobs.service import run_due
 from support import create_owner, sign_in
@@ -179,6 +180,42 @@ def test_applying_is_refused_with_errors_unless_they_are_skipped(owner, shop, ch
     # and the import's page says it is done, with nothing left to apply
     page = owner.get(page_url).text
     assert "This file is imported" in page and "apply-import" not in page
+
+
+def test_a_large_file_is_applied_by_the_worker_while_its_page_says_so(db, settings, owner, shop, checked, monkeypatch):
+    # given a checked file counted as large (the threshold lowered to its size)
+    monkeypatch.setattr(imports, "APPLY_IN_BACKGROUND", 3)
+    page_url = checked(csv_file(*WITH_A_BAD_ROW))
+    # when the owner applies it skipping the bad row, then they stay on its page, which says it is being applied
+    answer = owner.submit(page_url.replace("?", "/apply?"), {"skip_invalid": "on"})
+    assert answer.headers["location"] == page_url
+    page = text(owner.get(page_url).text)
+    assert "Applying the file…" in page and "apply-import" not in page
+    assert product_names(owner, shop) == []
+    # and it cannot be cancelled halfway
+    assert "being applied" in flashed(owner, owner.submit(page_url.replace("?", "/cancel?")))
+    # and when the worker has applied it, the page (which it polls) says what was done
+    run_due(db, settings)
+    assert "This file is imported: 2 products added, 0 changed." in text(owner.get(page_url).text)
+    assert product_names(owner, shop) == ["Ряженка", "Сметана 20%"]
+
+
+def test_a_large_file_the_worker_cannot_apply_is_ready_again_with_the_reason(db, settings, owner, shop, checked,
+                                                                             monkeypatch):
+    # given a large checked file, and a catalog that changes under it so that applying is refused
+    monkeypatch.setattr(imports, "APPLY_IN_BACKGROUND", 3)
+    page_url = checked(csv_file(*WITH_A_BAD_ROW))
+    owner.submit(page_url.replace("?", "/apply?"), {"skip_invalid": "on"})
+
+    def refused(*_arguments, **_options):
+        raise Invalid("Товар с кодом S-1 уже есть.")
+
+    monkeypatch.setattr(imports, "apply", refused)
+    # when the worker tries, then the preview is back with the reason, and nothing was written
+    run_due(db, settings)
+    page = text(owner.get(page_url).text)
+    assert "Товар с кодом S-1 уже есть." in page and "Apply" in page
+    assert product_names(owner, shop) == []
 
 
 def test_cancelling_forgets_the_file_and_changes_nothing(owner, shop, checked):

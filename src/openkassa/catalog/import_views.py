@@ -318,10 +318,15 @@ def import_page(request: Request, db: DbSession, actor: CurrentActor, import_id:
 @router.post("/products/imports/{import_id}/apply")
 def apply_import(request: Request, db: DbSession, actor: CurrentActor, import_id: uuid.UUID, form: FormData,
                  point: str = ""):
-    """Write the checked file to the catalog, all of it or (rows with errors skipped on request) nothing."""
+    """Write the checked file to the catalog, all of it or (rows with errors skipped on request) nothing;
+    a large file is applied by the worker while its page shows that it is being applied."""
     job, chosen = _import_and_point(db, actor, import_id, point)
+    skip_invalid = form.get("skip_invalid") == "on"
     try:
-        job = imports.apply(db, actor, job.id, skip_invalid=form.get("skip_invalid") == "on")
+        if job.rows_total >= imports.APPLY_IN_BACKGROUND:
+            imports.apply_later(db, actor, job.id, skip_invalid=skip_invalid)
+            return see_other(_import_url(job.id, chosen))
+        job = imports.apply(db, actor, job.id, skip_invalid=skip_invalid)
     except Invalid as error:
         flash.add(request, error.message, "error")
         return see_other(_import_url(job.id, chosen))
@@ -337,7 +342,11 @@ def apply_import(request: Request, db: DbSession, actor: CurrentActor, import_id
 def cancel_import(request: Request, db: DbSession, actor: CurrentActor, import_id: uuid.UUID, point: str = ""):
     """Forget a checked file without changing the catalog."""
     job, chosen = _import_and_point(db, actor, import_id, point)
-    imports.cancel(db, actor, job.id)
+    try:
+        imports.cancel(db, actor, job.id)
+    except Invalid as error:  # applied already, or being applied
+        flash.add(request, error.message, "error")
+        return see_other(_import_url(job.id, chosen))
     flash.add(request, _("The import of «{name}» is cancelled; the catalog is unchanged.").format(name=job.filename))
     return see_other(Listing(chosen.id).url() if chosen else "/products")
 

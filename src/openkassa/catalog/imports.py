@@ -31,7 +31,7 @@ from sqlalchemy import BigInteger, Table, Uuid, and_, case, delete, exists, func
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
-from openkassa.accounts.service import Actor, current_revision, lock_account, next_revision, require
+from openkassa.accounts.service import Actor, actor_of, current_revision, lock_account, next_revision, require
 from openkassa.catalog import barcodes, columns, search, spreadsheets
 from openkassa.catalog.models import (
     Barcode,
@@ -48,16 +48,19 @@ from openkassa.catalog.schemas import MAX_BARCODES, WEIGHT_UNITS
 from openkassa.catalog.service import MAX_GROUP_DEPTH, get_catalog
 from openkassa.config import Settings
 from openkassa.db import Database, utcnow
-from openkassa.errors import Invalid, NotFound
+from openkassa.errors import DomainError, Invalid, NotFound
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
-from openkassa.i18n import _, language
+from openkassa.i18n import _, current_language, language
 from openkassa.ids import new_id, new_ids
+from openkassa.jobs.service import enqueue
 
 log = logging.getLogger(__name__)
 
 BATCH = 10_000  # rows staged in one transaction; a bound list of keys is cut to this too
 PROBLEMS_SHOWN = 1_000
 KEPT = timedelta(days=7)  # how long an import waits to be applied before `purge` forgets it
+APPLY_JOB = "catalog_import_apply"
+APPLY_IN_BACKGROUND = 20_000  # rows of a file from which the worker applies it, not the web request
 BULK_ROWS = 10_000  # new products from which an import may build the indexes after inserting
 SEARCH_KEYS_A_FILE = spreadsheets.MAX_BYTES + 2  # a row takes a byte at least: no row number reaches it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -167,6 +170,8 @@ def cancel(session: Session, actor: Actor, import_id: uuid.UUID) -> CatalogImpor
     job = get(session, actor, import_id)
     if job.state == "applied":
         raise Invalid(_("This file is imported already: there is nothing to cancel."))
+    if job.state == "applying":
+        raise Invalid(_("This file is being applied: it cannot be cancelled halfway."))
     _unstage(session, job.id)
     session.delete(job)
     return job
@@ -585,13 +590,57 @@ def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> No
 # --- applying ---------------------------------------------------------------------------------------
 
 
+def apply_later(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid: bool = False) -> CatalogImport:
+    """Have the worker apply a large file (`apply_job`), so no web request waits for a million rows;
+    the import is "applying" meanwhile. What `apply` would refuse at once is refused here."""
+    require(actor, Permission.MANAGE)
+    job = get(session, actor, import_id)
+    if job.state != "ready":
+        raise Invalid(_("This import is not waiting to be applied."))
+    if job.invalid and not skip_invalid:
+        raise Invalid(_("{count} rows have errors: correct the file, or choose to skip those rows.").format(count=job.invalid))
+    job.state, job.error = "applying", ""
+    enqueue(session, APPLY_JOB, {"import_id": str(job.id), "user_id": str(actor.user_id), "skip_invalid": skip_invalid,
+                                 "language": current_language()})
+    return job
+
+
+def apply_job(settings: Settings, payload: dict) -> None:
+    """The outbox job "catalog_import_apply": apply an import in its applier's name and language.
+
+    When `apply` refuses (the catalog changed since the preview and rows broke), or fails, the import
+    is ready again with the reason, which its page shows; it is not retried, as somebody is watching.
+    """
+    import_id, user_id = uuid.UUID(payload["import_id"]), uuid.UUID(payload["user_id"])
+    db = Database(settings.sqlalchemy_url)
+    try:
+        with language(payload.get("language", "")):
+            try:
+                with db.transaction(immediate=True) as session:
+                    apply(session, actor_of(session, user_id=user_id), import_id, skip_invalid=payload["skip_invalid"])
+            except DomainError as refusal:  # the rows broke, or the person may no longer change the catalog
+                _back_to_ready(db, import_id, refusal.message)
+            except Exception:  # noqa: BLE001 - any failure of ours is shown, not retried
+                log.exception("applying the catalog import %s failed", import_id)
+                _back_to_ready(db, import_id, _("Something went wrong on our side while applying the file. "
+                                                "Nothing was changed; please try again."))
+    finally:
+        db.dispose()
+
+
+def _back_to_ready(db: Database, import_id: uuid.UUID, reason: str) -> None:
+    with db.transaction(immediate=True) as session:
+        session.execute(update(CatalogImport).where(CatalogImport.id == import_id, CatalogImport.state == "applying")
+                        .values(state="ready", error=reason[:1000]))
+
+
 def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid: bool = False) -> CatalogImport:
     """Write what the checked file says, all of it or nothing. Invalid rows stop it unless skipped."""
     require(actor, Permission.MANAGE)
     lock_account(session, actor.account_id)  # one catalog change at a time: matching stays true
     job = get(session, actor, import_id)
     session.refresh(job)  # as it is now that this transaction holds the lock: another apply may have run
-    if job.state != "ready":
+    if job.state not in ("ready", "applying"):
         raise Invalid(_("This import is not waiting to be applied."))
     if current_revision(session, actor.account_id) != job.checked_revision:  # the catalog may have changed
         _classify(session, job)

@@ -30,6 +30,7 @@ HANDLERS: dict[str, Handler | str] = {
     # A domain's handler is named "module:function" and imported when a job of its kind runs:
     # the domains build on jobs/, so jobs/ must not import them.
     "catalog_import_check": "openkassa.catalog.imports:check_job",
+    "catalog_import_apply": "openkassa.catalog.imports:apply_job",
 }
 HOUSEKEEPING: tuple[str, ...] = (
     "openkassa.ratelimit:purge",  # rate-limit attempts older than any window
