@@ -13,7 +13,8 @@ A column the file does not have leaves that field of existing products as it is;
 column the file has clears it (to "", 0, no group, no barcodes, the default VAT, unit and kind).
 
 Files uploaded in the back office are checked by the outbox worker (`check_job`); the import's page
-shows `rows_total` of `rows_expected` meanwhile.
+shows `rows_total` of `rows_expected` meanwhile. A large file is applied by the worker too
+(`apply_later`, `apply_job`), so no web request waits for a million rows.
 """
 
 from __future__ import annotations

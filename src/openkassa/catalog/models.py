@@ -143,7 +143,7 @@ class CatalogImport(IdMixin, Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     catalog_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
-    state: Mapped[str] = mapped_column(String(16), default="checking")  # checking, ready, applied, failed
+    state: Mapped[str] = mapped_column(String(16), default="checking")  # checking, ready, applying, applied, failed
     columns: Mapped[str] = mapped_column(String(500), default="")  # comma-separated column keys
     ignored_columns: Mapped[str] = mapped_column(String(2000), default="")  # headers not recognised, "\n"-separated
     rows_total: Mapped[int] = mapped_column(default=0)  # rows read so far, then in all
