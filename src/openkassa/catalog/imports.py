@@ -213,7 +213,7 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
     header = columns.match_headers(header_row[1])
     job_key = to_driver(import_id)
     fields = tuple(field for field in _STAGED_FIELDS if field[0] in header.positions)
-    names = ("import_id", "row", "outcome", "new_product_id", *(key for key, _cleared, _stage in fields),
+    names = ("import_id", "row", "outcome", "new_product_id", *(field[0] for field in fields),
              "group_path", "group_key")
     group_keys: dict[tuple[str, ...], int] = {}  # each distinct path of the file gets a number
     nothing = (None,) * (len(fields) + 2)  # an invalid row stages no values
