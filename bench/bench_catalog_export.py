@@ -28,7 +28,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench_catalog_queries import fill
+from bench_catalog_queries import fill, fresh_database
 
 GROUPS = {"Молочные продукты": ["Молоко", "Сыры", "Йогурты"], "Бакалея": ["Крупы", "Макароны", "Сахар и соль"],
           "Напитки": ["Вода", "Соки", "Чай и кофе"], "Кондитерские изделия": ["Печенье", "Шоколад", "Конфеты"]}
@@ -40,17 +40,12 @@ def prepare(folder: Path, counts: list[int]) -> tuple[str, list[uuid.UUID]]:
     os.environ.update(OPENKASSA_DATABASE_URL=url, OPENKASSA_DATA_DIR=str(folder), OPENKASSA_ENV="development")
     from sqlalchemy import select, text
 
-    from openkassa import demo
     from openkassa.accounts.models import Account
     from openkassa.accounts.service import owner_actor
     from openkassa.catalog.schemas import GroupIn
     from openkassa.catalog.service import create_catalog, create_group
-    from openkassa.db import Database
-    from openkassa.schema import migrate
 
-    migrate(url)
-    db = Database(url)
-    demo.create(db, email="bench@example.com", password="bench-password")
+    db = fresh_database(url)
     catalog_ids = []
     for count in counts:
         with db.transaction() as session:

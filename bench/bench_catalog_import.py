@@ -26,6 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_catalog_queries import fresh_database
+from openkassa.catalog.barcodes import check_digit
+
 HEADER = ["Наименование", "Код", "Штрихкоды", "Цена", "НДС", "Единица измерения", "Группа"]
 GROUPS = ["Молочные", "Хлеб", "Бакалея/Крупы", "Бакалея/Макароны", "Напитки/Вода", "Напитки/Соки"]
 VATS = ["10%", "20%", "22%", "без НДС"]
@@ -33,8 +36,7 @@ VATS = ["10%", "20%", "22%", "без НДС"]
 
 def ean13(n: int) -> str:
     body = f"46{n:010d}"
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
+    return body + str(check_digit(body))
 
 
 def product_rows(count: int):
@@ -68,25 +70,11 @@ def import_once(path: Path, url: str | None) -> None:
     folder.mkdir()
     os.environ.update(OPENKASSA_DATABASE_URL=url or f"sqlite:///{folder / 'bench.db'}", OPENKASSA_DATA_DIR=str(folder),
                       OPENKASSA_ENV="development")
-    from openkassa import demo
     from openkassa.accounts.service import owner_actor
     from openkassa.catalog import imports
     from openkassa.catalog.service import create_catalog
-    from openkassa.db import Database
-    from openkassa.schema import migrate
 
-    if url:  # PostgreSQL: the bench database starts empty
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    url = os.environ["OPENKASSA_DATABASE_URL"]
-    migrate(url)
-    db = Database(url)
-    demo.create(db, email="bench@example.com", password="bench-password")
+    db = fresh_database(os.environ["OPENKASSA_DATABASE_URL"])
     with db.transaction() as session:
         from openkassa.accounts.models import Account
         from sqlalchemy import select

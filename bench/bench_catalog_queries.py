@@ -29,9 +29,31 @@ BRANDS = ["Простоквашино", "Домик в деревне", "Вку�
 
 
 def ean13(n: int) -> str:
+    from openkassa.catalog.barcodes import check_digit
+
     body = f"47{n:010d}"
-    total = 3 * sum(map(int, body[::-1][::2])) + sum(map(int, body[::-1][1::2]))
-    return body + str((10 - total % 10) % 10)
+    return body + str(check_digit(body))
+
+
+def fresh_database(url: str):
+    """The bench's database, emptied (a PostgreSQL one loses its schema), migrated, with the demo
+    account; returns its `Database`."""
+    from sqlalchemy import text
+
+    from openkassa import demo
+    from openkassa.db import Database
+    from openkassa.schema import migrate
+
+    if url.startswith("postgresql"):
+        empty = Database(url)
+        with empty.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        empty.dispose()
+    migrate(url)
+    db = Database(url)
+    demo.create(db, email="bench@example.com", password="bench-password")
+    return db
 
 
 def fill(db, catalog_id: uuid.UUID, account_id: uuid.UUID, count: int) -> None:
@@ -75,25 +97,14 @@ def main() -> None:
                       OPENKASSA_RUN_WORKER="false", OPENKASSA_BASE_URL="http://testserver")
     from sqlalchemy import select, text
 
-    from openkassa import demo
     from openkassa.accounts.models import Account
     from openkassa.accounts.service import owner_actor
     from openkassa.app import create_app
     from openkassa.catalog import search, service
     from openkassa.config import get_settings
-    from openkassa.db import Database
     from openkassa.points.models import RetailPoint
-    from openkassa.schema import migrate
 
-    if url.startswith("postgresql"):
-        engine_db = Database(url)
-        with engine_db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine_db.dispose()
-    migrate(url)
-    db = Database(url)
-    demo.create(db, email="bench@example.com", password="bench-password")
+    db = fresh_database(url)
     with db.transaction() as session:
         account_id = session.scalars(select(Account.id)).first()
         actor = owner_actor(session, account_id=account_id)

@@ -17,18 +17,12 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support import CHROMIUM_ARGS  # noqa: E402 - the browser flags the tests use
+
 OUT = Path(__file__).resolve().parent / "screenshots"
 EMAIL, PASSWORD = "demo@example.com", "demo-password"
 VIEWPORT = {"width": 1280, "height": 800}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def serve(data_dir: Path):
