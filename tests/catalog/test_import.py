@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 import uuid
 from datetime import timedelta
 
@@ -426,5 +427,55 @@ def test_cancelling_while_a_file_is_checked_stops_reading_it_and_leaves_nothing_
     # when the check runs, then it stops at the next batch and no staged row is left behind
     imports.check(db, import_id, path, cancel_after_the_first)
     assert batches == [1]
+    with db.transaction() as session:
+        assert session.scalars(select(ImportRow.row).where(ImportRow.import_id == import_id)).all() == []
+
+
+# --- a large file is read by a second process -------------------------------------------------------
+
+
+def test_a_large_file_read_by_a_second_process_previews_as_the_same_file_read_in_place(check, monkeypatch, db):
+    # given a file with good rows, rows with bad cells and a group, read once in this process
+    lines = (HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;Молочные/Молоко", "Хлеб;M-2;4600000000023;-5;10%;шт;",
+             "Кефир;M-3;4600000000039;94,50;18%;шт;Молочные", "Сыр;M-1;;300;20%;кг;")
+    in_place = check(*lines)
+    # when the same file is read by the second process a large file gets
+    monkeypatch.setattr(imports, "READ_APART_ROWS", 0)
+    apart = check(*lines)
+    # then the preview and every problem are the same, in the same words
+    counts = lambda job: (job.state, job.new, job.changed, job.unchanged, job.invalid)  # noqa: E731
+    assert counts(apart) == counts(in_place) == ("ready", 1, 0, 0, 3)
+    assert problems_of(db, apart) == problems_of(db, in_place)
+    assert (3, "Цена", "Сумма не может быть отрицательной: «-5».") in problems_of(db, apart)  # in the person's language
+
+
+def test_a_file_without_its_columns_read_by_a_second_process_fails_with_the_reason(check, monkeypatch):
+    # given a file with no name column, read by the second process
+    monkeypatch.setattr(imports, "READ_APART_ROWS", 0)
+    # when it is checked, then the import fails naming the missing column, as it would in place
+    job = check("Код;Цена", "M-1;10")
+    assert job.state == "failed" and "Наименование" in job.error
+
+
+def test_cancelling_while_a_second_process_reads_the_file_stops_it(db, actor, shop, tmp_path, monkeypatch):
+    # given a file of several batches read by the second process, and the person cancelling after the first batch
+    monkeypatch.setattr(imports, "READ_APART_ROWS", 0)
+    path = tmp_path / "товары.csv"
+    rows = imports.BATCH * 3
+    path.write_text("\n".join([HEADER, *(f"Товар {n};T-{n};;10;10%;шт;" for n in range(rows))]) + "\n", encoding="utf-8")
+    with db.transaction() as session:
+        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
+    batches = []
+
+    def cancel_after_the_first(total):
+        batches.append(total)
+        if len(batches) == 1:
+            with db.transaction() as session:
+                imports.cancel(session, actor, import_id)
+
+    # when the check runs, then it stops at the next batch, the reading process is gone and nothing is staged
+    imports.check(db, import_id, path, cancel_after_the_first)
+    assert batches == [imports.BATCH]
+    assert multiprocessing.active_children() == []
     with db.transaction() as session:
         assert session.scalars(select(ImportRow.row).where(ImportRow.import_id == import_id)).all() == []

@@ -2,7 +2,7 @@
 
 Checking streams the file row by row (`spreadsheets.read_rows`, `columns.parse_row`), checks each
 row as a card would be checked, and stages it in `catalog_import_rows` in batches, so memory does
-not grow with the file. The database then matches the staged rows to products — by internal code,
+not grow with the file; a large file is read by a second process meanwhile (`_read_apart`). The database then matches the staged rows to products — by internal code,
 then by barcode — finds what the file gives twice and what belongs to another product, and says of
 each row whether it is new, changed, unchanged or invalid. Applying matches again (the catalog may
 have changed since the preview), then inserts and updates with a few set-based statements. A row
@@ -20,15 +20,22 @@ shows `rows_total` of `rows_expected` meanwhile. A large file is applied by the 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import pickle
+import queue
 import re
+import threading
+import traceback
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Table, Uuid, and_, case, delete, exists, func, insert, literal, select, text, update
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -51,7 +58,7 @@ from openkassa.config import Settings
 from openkassa.db import Database, utcnow
 from openkassa.errors import DomainError, Invalid, NotFound
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
-from openkassa.i18n import _, current_language, language
+from openkassa.i18n import _, current_language, language, set_language
 from openkassa.ids import new_id, new_ids
 from openkassa.jobs.service import enqueue
 
@@ -62,6 +69,8 @@ PROBLEMS_SHOWN = 1_000
 KEPT = timedelta(days=7)  # how long an import waits to be applied before `purge` forgets it
 APPLY_JOB = "catalog_import_apply"
 APPLY_IN_BACKGROUND = 20_000  # rows of a file from which the worker applies it, not the web request
+READ_APART_ROWS = 200_000  # rows a file is expected to have from which a second process reads it (`_read_apart`)
+READ_AHEAD = 4  # batches that process may have read before the database has staged them
 BULK_ROWS = 10_000  # new products from which an import may build the indexes after inserting
 SEARCH_KEYS_A_FILE = spreadsheets.MAX_BYTES + 2  # a row takes a byte at least: no row number reaches it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -205,42 +214,143 @@ def _stage(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[i
             raise _Cancelled()
         filename = job.filename
         job.rows_expected = _expected_rows(path, filename)
-        to_driver = _uuid_values(session)
+        read = _read_apart if job.rows_expected >= READ_APART_ROWS else _read
+    driver = db.engine.url.drivername
+    with closing(read(path, filename, driver, import_id)) as batches:
+        header = columns.match_headers(next(batches))  # as the reader matched it
+        names = _staged_names(header)
+        for batch in batches:
+            _write(db, import_id, names, batch)
+            if progress is not None:
+                progress(batch.total)
+    return header
+
+
+def _staged_fields(header: columns.HeaderMap) -> tuple:
+    return tuple(field for field in _STAGED_FIELDS if field[0] in header.positions)
+
+
+def _staged_names(header: columns.HeaderMap) -> tuple[str, ...]:
+    """The columns of `catalog_import_rows` a file with this header stages."""
+    return ("import_id", "row", "outcome", "new_product_id", *(field[0] for field in _staged_fields(header)),
+            "group_path", "group_key")
+
+
+class _Batch(NamedTuple):
+    """Rows of a file as staged: `rows` for `catalog_import_rows` (with the columns the header
+    gives), their barcodes, the problems of the invalid ones, and the rows read so far."""
+    rows: list[tuple]
+    codes: list[tuple]
+    problems: list[tuple]
+    total: int
+
+
+def _read(path: Path, filename: str, driver: str, import_id: uuid.UUID) -> Iterator:
+    """Read, parse and check a file's rows: first the header row's cells, then `_Batch`es of at
+    most `BATCH` rows, with values as the database's `driver` takes them. The last batch may be
+    empty; each says how many rows were read so far."""
+    to_driver = _uuid_values(make_url(f"{driver}://").get_dialect()())
     rows = spreadsheets.read_rows(path, filename)
     header_row = next(rows, None)
     if header_row is None:
         raise spreadsheets.SpreadsheetError(_("The file is empty."))
     header = columns.match_headers(header_row[1])
+    yield header_row[1]
     job_key = to_driver(import_id)
-    fields = tuple(field for field in _STAGED_FIELDS if field[0] in header.positions)
-    names = ("import_id", "row", "outcome", "new_product_id", *(field[0] for field in fields),
-             "group_path", "group_key")
+    fields = _staged_fields(header)
     group_keys: dict[tuple[str, ...], int] = {}  # each distinct path of the file gets a number
     nothing = (None,) * (len(fields) + 2)  # an invalid row stages no values
     product_ids = new_ids()
-    staged: list[tuple] = []
-    codes: list[tuple] = []
-    found: list[tuple] = []
+    batch = _Batch([], [], [], 0)
     total = 0
     for number, cells in rows:
         values, errors = columns.parse_row(number, cells, header)
         errors += _card_errors(number, values, header, group_keys)
         total += 1
         if errors:
-            staged.append((job_key, number, "invalid", to_driver(next(product_ids)), *nothing))
-            found += [(to_driver(new_id()), job_key, error.row, error.column[:200], error.message[:500]) for error in errors]
+            batch.rows.append((job_key, number, "invalid", to_driver(next(product_ids)), *nothing))
+            batch.problems.extend((to_driver(new_id()), job_key, error.row, error.column[:200], error.message[:500])
+                                  for error in errors)
         else:
-            staged.append(_staged_row(job_key, number, to_driver(next(product_ids)), values, fields, group_keys))
-            codes += [(job_key, number, code) for code in values.get("barcodes") or ()]
-        if len(staged) >= BATCH:
-            _write(db, import_id, names, staged, codes, found, total)
-            staged, codes, found = [], [], []
-            if progress is not None:
-                progress(total)
-    _write(db, import_id, names, staged, codes, found, total)
-    if progress is not None:
-        progress(total)
-    return header
+            batch.rows.append(_staged_row(job_key, number, to_driver(next(product_ids)), values, fields, group_keys))
+            batch.codes.extend((job_key, number, code) for code in values.get("barcodes") or ())
+        if len(batch.rows) >= BATCH:
+            yield batch._replace(total=total)
+            batch = _Batch([], [], [], 0)
+    yield batch._replace(total=total)
+
+
+def _read_apart(path: Path, filename: str, driver: str, import_id: uuid.UUID) -> Iterator:
+    """`_read` in a second process, which hands the batches over as they are read: checking a large
+    file's rows takes Python longer than staging them takes the database, and on two cores the two
+    run at once. A failure there is raised here as it was raised there."""
+    context = multiprocessing.get_context("spawn")  # no copy of this process's connections and threads
+    receiving, sending = context.Pipe(duplex=False)
+    reader = context.Process(target=_read_into, args=(sending, path, filename, driver, import_id, current_language()),
+                             name="openkassa-import-reader", daemon=True)
+    reader.start()
+    sending.close()  # the reader's end: when the reader stops, receiving ends instead of waiting
+    try:
+        while True:
+            try:
+                item = pickle.loads(receiving.recv_bytes())
+            except EOFError:
+                reader.join()
+                raise RuntimeError(f"the process reading the file stopped (exit code {reader.exitcode})") from None
+            if item is None:
+                break
+            if isinstance(item, _Failure):
+                raise item.rebuilt()
+            yield item
+    finally:
+        if reader.is_alive():  # cancelled, or the database refused a batch
+            reader.kill()
+        reader.join()
+        receiving.close()
+
+
+def _read_into(sending, path: Path, filename: str, driver: str, import_id: uuid.UUID, language_code: str) -> None:
+    """The second process of `_read_apart`: every item of `_read`, then None (or the failure).
+
+    The items are pickled here and sent by a thread, which waits on the pipe without the GIL: the
+    reading goes on while the database stages the batches before, `READ_AHEAD` of them at most.
+    """
+    set_language(language_code)
+    ready: queue.Queue[bytes | None] = queue.Queue(maxsize=READ_AHEAD)
+
+    def send() -> None:
+        while (data := ready.get()) is not None:
+            sending.send_bytes(data)
+
+    sender = threading.Thread(target=send, name="openkassa-import-sender", daemon=True)
+    sender.start()
+    try:
+        for item in _read(path, filename, driver, import_id):
+            ready.put(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+        last = None
+    except spreadsheets.SpreadsheetError as error:
+        last = _Failure("spreadsheet", error.message)
+    except columns.HeaderError as error:
+        last = _Failure("header", error.errors)
+    except Exception:  # noqa: BLE001 - anything else is ours: its trace goes along for the log
+        last = _Failure("crash", traceback.format_exc())
+    ready.put(pickle.dumps(last, pickle.HIGHEST_PROTOCOL))
+    ready.put(None)
+    sender.join()
+    sending.close()
+
+
+class _Failure(NamedTuple):
+    """What stopped the second process of `_read_apart`."""
+    kind: str
+    detail: object
+
+    def rebuilt(self) -> Exception:
+        if self.kind == "spreadsheet":
+            return spreadsheets.SpreadsheetError(self.detail)
+        if self.kind == "header":
+            return columns.HeaderError(self.detail)
+        return RuntimeError(f"reading the file failed:\n{self.detail}")
 
 
 _BARCODES = ("import_id", "row", "code")
@@ -268,26 +378,25 @@ def _staged_row(job_key: object, number: int, product_key: object, values: dict[
             *(("/".join(group), group_keys.setdefault(group, len(group_keys) + 1)) if group else (None, None)))
 
 
-def _write(db: Database, import_id: uuid.UUID, names: tuple[str, ...], staged: list[tuple], codes: list[tuple],
-           found: list[tuple], total: int) -> None:
+def _write(db: Database, import_id: uuid.UUID, names: tuple[str, ...], batch: _Batch) -> None:
     """One batch of staged rows (with the columns `names`) in a transaction of its own; the import's row
     count shows the progress."""
     with db.transaction(immediate=True) as session:
-        if not session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=total)).rowcount:
+        if not session.execute(update(CatalogImport).where(CatalogImport.id == import_id).values(rows_total=batch.total)).rowcount:
             raise _Cancelled()  # staged rows have no foreign key to refuse them: stop reading the file
-        for table, table_names, batch in ((_rows, names, staged), (ImportBarcode.__table__, _BARCODES, codes),
-                                          (ImportProblem.__table__, _PROBLEMS, found)):
-            if batch:
-                _insert(session, table, table_names, batch)
+        for table, table_names, rows in ((_rows, names, batch.rows), (ImportBarcode.__table__, _BARCODES, batch.codes),
+                                         (ImportProblem.__table__, _PROBLEMS, batch.problems)):
+            if rows:
+                _insert(session, table, table_names, rows)
 
 
 class _Cancelled(Exception):
     """The import was cancelled (deleted) while its file was being checked."""
 
 
-def _uuid_values(session: Session) -> Callable[[uuid.UUID], object]:
+def _uuid_values(dialect: Dialect) -> Callable[[uuid.UUID], object]:
     """How the database's driver takes a UUID (SQLite stores it as hex text)."""
-    convert = Uuid().bind_processor(session.get_bind().dialect)
+    convert = Uuid().bind_processor(dialect)
     return convert or (lambda value: value)
 
 
@@ -552,13 +661,15 @@ def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> No
     per path would read all the rows again for each of a file's thousand groups.
     """
     session.execute(delete(ImportGroup).where(ImportGroup.import_id == job.id))
+    groups = session.execute(select(ProductGroup.id, ProductGroup.parent_id, ProductGroup.name)
+                             .where(ProductGroup.catalog_id == job.catalog_id)).all()
+    if not groups and not create:  # nothing to find: spare reading every row
+        return
     paths = session.execute(select(_rows.c.group_key, func.min(_rows.c.group_path)).where(
         _rows.c.import_id == job.id, _rows.c.outcome.is_distinct_from("invalid"), _rows.c.group_key.is_not(None))
         .group_by(_rows.c.group_key)).all()
     if not paths:
         return
-    groups = session.execute(select(ProductGroup.id, ProductGroup.parent_id, ProductGroup.name)
-                             .where(ProductGroup.catalog_id == job.catalog_id)).all()
     children = {(parent_id, name.lower()): group_id for group_id, parent_id, name in groups}
     revision = next_revision(session, job.account_id) if create else 0
     found: list[tuple] = []
@@ -579,7 +690,7 @@ def _resolve_groups(session: Session, job: CatalogImport, *, create: bool) -> No
             found.append((key, parent))
     if not found:
         return
-    to_driver = _uuid_values(session)
+    to_driver = _uuid_values(session.get_bind().dialect)
     job_key = to_driver(job.id)
     _insert(session, ImportGroup.__table__, ("import_id", "group_key", "group_id"),
             [(job_key, key, to_driver(group_id)) for key, group_id in found])
