@@ -21,6 +21,7 @@ from openkassa.catalog.schemas import ProductIn
 from openkassa.cli import main
 from openkassa.db import utcnow
 from openkassa.errors import Invalid
+from openkassa.i18n import language
 from openkassa.jobs.service import housekeeping
 
 HEADER = "Наименование;Код;Штрихкоды;Цена;НДС;Единица измерения;Группа"
@@ -434,32 +435,71 @@ def test_cancelling_while_a_file_is_checked_stops_reading_it_and_leaves_nothing_
 # --- a large file is read by a second process -------------------------------------------------------
 
 
-def test_a_large_file_read_by_a_second_process_previews_as_the_same_file_read_in_place(check, monkeypatch, db):
-    # given a file with good rows, rows with bad cells and a group, read once in this process
+@pytest.fixture
+def read_apart(monkeypatch) -> list[str]:
+    """Have every file read by the second process a large file gets; returns the names read so."""
+    monkeypatch.setattr(imports, "READ_APART_ROWS", 0)
+    names, real = [], imports._read_apart
+
+    def spy(path, filename, *args):
+        names.append(filename)
+        yield from real(path, filename, *args)
+
+    monkeypatch.setattr(imports, "_read_apart", spy)
+    return names
+
+
+def test_a_large_file_read_by_a_second_process_previews_as_the_same_file_read_in_place(check, read_apart, monkeypatch, db):
+    # given a file with good rows, rows with bad cells and a group, read in this process by an English speaker
     lines = (HEADER, "Молоко;M-1;4600000000022;89,90;10%;шт;Молочные/Молоко", "Хлеб;M-2;4600000000023;-5;10%;шт;",
              "Кефир;M-3;4600000000039;94,50;18%;шт;Молочные", "Сыр;M-1;;300;20%;кг;")
-    in_place = check(*lines)
+    monkeypatch.setattr(imports, "READ_APART_ROWS", 10**9)
+    with language("en"):
+        in_place = check(*lines)
     # when the same file is read by the second process a large file gets
     monkeypatch.setattr(imports, "READ_APART_ROWS", 0)
-    apart = check(*lines)
-    # then the preview and every problem are the same, in the same words
+    with language("en"):
+        apart = check(*lines, name="большой.csv")
+    assert read_apart == ["большой.csv"]
+    # then the preview and every problem are the same, in the same words, the person's language
     counts = lambda job: (job.state, job.new, job.changed, job.unchanged, job.invalid)  # noqa: E731
     assert counts(apart) == counts(in_place) == ("ready", 1, 0, 0, 3)
     assert problems_of(db, apart) == problems_of(db, in_place)
-    assert (3, "Цена", "Сумма не может быть отрицательной: «-5».") in problems_of(db, apart)  # in the person's language
+    assert (3, "Цена", "An amount cannot be negative: «-5».") in problems_of(db, apart)
 
 
-def test_a_file_without_its_columns_read_by_a_second_process_fails_with_the_reason(check, monkeypatch):
-    # given a file with no name column, read by the second process
-    monkeypatch.setattr(imports, "READ_APART_ROWS", 0)
-    # when it is checked, then the import fails naming the missing column, as it would in place
+def test_the_second_process_reads_every_row_of_several_batches(check_file, read_apart, tmp_path, catalog, apply):
+    # given a file of two and a half batches
+    rows = imports.BATCH * 5 // 2
+    path = tmp_path / "товары.csv"
+    path.write_text("\n".join([HEADER, *(f"Товар {n};T-{n};;10;10%;шт;" for n in range(rows))]) + "\n", encoding="utf-8")
+    # when the second process reads it, then every row is new, once, and applying creates them all
+    job = check_file(path)
+    assert read_apart == ["товары.csv"]
+    assert (job.state, job.rows_total, job.new, job.invalid) == ("ready", rows, rows, 0)
+    apply(job)
+    assert len(catalog()) == 500  # the first page: the catalog lists them
+
+
+def test_a_file_without_its_columns_read_by_a_second_process_fails_with_the_reason(check, read_apart):
+    # when a file with no name column is read by the second process
     job = check("Код;Цена", "M-1;10")
-    assert job.state == "failed" and "Наименование" in job.error
+    # then the import fails naming the missing column, as it would in place
+    assert read_apart and job.state == "failed" and "Наименование" in job.error
 
 
-def test_cancelling_while_a_second_process_reads_the_file_stops_it(db, actor, shop, tmp_path, monkeypatch):
+def test_a_program_read_by_a_second_process_fails_as_not_a_spreadsheet(check_file, read_apart, tmp_path):
+    # given a program renamed to .csv
+    path = tmp_path / "товары.csv"
+    path.write_bytes(b"MZ\x90\x00" + bytes(200))
+    # when the second process reads it, then the import fails with the reason, and no process is left
+    job = check_file(path)
+    assert read_apart and job.state == "failed" and job.error
+    assert multiprocessing.active_children() == []
+
+
+def test_cancelling_while_a_second_process_reads_the_file_stops_it(db, actor, shop, tmp_path, read_apart):
     # given a file of several batches read by the second process, and the person cancelling after the first batch
-    monkeypatch.setattr(imports, "READ_APART_ROWS", 0)
     path = tmp_path / "товары.csv"
     rows = imports.BATCH * 3
     path.write_text("\n".join([HEADER, *(f"Товар {n};T-{n};;10;10%;шт;" for n in range(rows))]) + "\n", encoding="utf-8")
@@ -475,7 +515,7 @@ def test_cancelling_while_a_second_process_reads_the_file_stops_it(db, actor, sh
 
     # when the check runs, then it stops at the next batch, the reading process is gone and nothing is staged
     imports.check(db, import_id, path, cancel_after_the_first)
-    assert batches == [imports.BATCH]
+    assert read_apart and batches == [imports.BATCH]
     assert multiprocessing.active_children() == []
     with db.transaction() as session:
         assert session.scalars(select(ImportRow.row).where(ImportRow.import_id == import_id)).all() == []

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 import queue
 import re
+import signal
 import threading
 import traceback
 import uuid
@@ -71,6 +73,7 @@ APPLY_JOB = "catalog_import_apply"
 APPLY_IN_BACKGROUND = 20_000  # rows of a file from which the worker applies it, not the web request
 READ_APART_ROWS = 200_000  # rows a file is expected to have from which a second process reads it (`_read_apart`)
 READ_AHEAD = 4  # batches that process may have read before the database has staged them
+READER_EXIT_SECONDS = 5  # how long that process may take to exit after its last batch before it is killed
 BULK_ROWS = 10_000  # new products from which an import may build the indexes after inserting
 SEARCH_KEYS_A_FILE = spreadsheets.MAX_BYTES + 2  # a row takes a byte at least: no row number reaches it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -288,9 +291,10 @@ def _read_apart(path: Path, filename: str, driver: str, import_id: uuid.UUID) ->
     receiving, sending = context.Pipe(duplex=False)
     reader = context.Process(target=_read_into, args=(sending, path, filename, driver, import_id, current_language()),
                              name="openkassa-import-reader", daemon=True)
-    reader.start()
-    sending.close()  # the reader's end: when the reader stops, receiving ends instead of waiting
+    finished = False
     try:
+        reader.start()
+        sending.close()  # the reader's end: when the reader stops, receiving ends instead of waiting
         while True:
             try:
                 item = pickle.loads(receiving.recv_bytes())
@@ -298,15 +302,20 @@ def _read_apart(path: Path, filename: str, driver: str, import_id: uuid.UUID) ->
                 reader.join()
                 raise RuntimeError(f"the process reading the file stopped (exit code {reader.exitcode})") from None
             if item is None:
+                finished = True
                 break
             if isinstance(item, _Failure):
+                finished = True
                 raise item.rebuilt()
             yield item
     finally:
-        if reader.is_alive():  # cancelled, or the database refused a batch
-            reader.kill()
-        reader.join()
-        receiving.close()
+        sending.close()
+        receiving.close()  # a reader still sending gets a broken pipe and exits (`_read_into`)
+        if reader.pid is not None:
+            reader.join(timeout=READER_EXIT_SECONDS if finished else 0)
+            if reader.is_alive():  # cancelled, or the database refused a batch
+                reader.kill()
+                reader.join()
 
 
 def _read_into(sending, path: Path, filename: str, driver: str, import_id: uuid.UUID, language_code: str) -> None:
@@ -314,13 +323,18 @@ def _read_into(sending, path: Path, filename: str, driver: str, import_id: uuid.
 
     The items are pickled here and sent by a thread, which waits on the pipe without the GIL: the
     reading goes on while the database stages the batches before, `READ_AHEAD` of them at most.
+    When the pipe breaks (the first process stopped, even killed), the process exits at once.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the first process, which stops this one
     set_language(language_code)
     ready: queue.Queue[bytes | None] = queue.Queue(maxsize=READ_AHEAD)
 
     def send() -> None:
-        while (data := ready.get()) is not None:
-            sending.send_bytes(data)
+        try:
+            while (data := ready.get()) is not None:
+                sending.send_bytes(data)
+        except BaseException:  # noqa: BLE001 - nobody is left to read: not even the main thread may wait on
+            os._exit(1)
 
     sender = threading.Thread(target=send, name="openkassa-import-sender", daemon=True)
     sender.start()
