@@ -19,37 +19,7 @@ from openkassa.catalog import service
 from openkassa.catalog.api import ProductCardIn
 from openkassa.catalog.schemas import BulkAction, BulkIn, ProductIn, SortKey
 from openkassa.errors import Invalid, validate
-from support import create_owner, sign_in
-
-
-class Api:
-    """A signed-in browser calling the JSON API as our pages' scripts do (CSRF token in a header)."""
-
-    def __init__(self, browser):
-        self.browser = browser
-
-    def get(self, url: str, **params):
-        return self.browser.get(url, params=params or None)
-
-    def send(self, method: str, url: str, json=None):
-        return self.browser.request(method, url, json=json, headers={"X-CSRF-Token": self.browser.csrf()})
-
-    def send_text(self, method: str, url: str, text: str):
-        """Send JSON as written, numbers spelled exactly (json= would pass them through a Python float)."""
-        return self.browser.request(method, url, content=text.encode(), headers={
-            "X-CSRF-Token": self.browser.csrf(), "Content-Type": "application/json"})
-
-    def post(self, url: str, json=None):
-        return self.send("POST", url, json)
-
-    def put(self, url: str, json=None):
-        return self.send("PUT", url, json)
-
-    def patch(self, url: str, json=None):
-        return self.send("PATCH", url, json)
-
-    def delete(self, url: str):
-        return self.send("DELETE", url)
+from support import Api, create_owner, sign_in
 
 
 @pytest.fixture
@@ -607,6 +577,7 @@ def _attempts(catalog: str, product: str, group: str) -> list[tuple[str, str, di
         ("DELETE", f"{catalog}/products/{product}", None),
         ("GET", f"{catalog}/products/by-barcode/4600000000015", None),
         ("POST", f"{catalog}/products/bulk", {"action": "archive", "product_ids": [product]}),
+        ("POST", f"{catalog}/products/upsert", {"products": [{"code": "X-1", "name": "Захвачено"}]}),
         ("GET", f"{catalog}/groups", None),
         ("POST", f"{catalog}/groups", {"name": "Захвачено"}),
         ("POST", f"{catalog}/groups", {"name": "Захвачено", "parent_id": group}),
@@ -645,7 +616,7 @@ def test_another_accounts_ids_in_ones_own_catalog_find_nothing(api, catalog, own
         if "/bulk" in url and body["action"] == "archive":
             # then a bulk change touches nothing
             assert response.json() == {"changed": 0}
-        elif url.endswith(("/products", "/groups", "/changes")) and (body is None or "parent_id" not in body):
+        elif url.endswith(("/products", "/groups", "/changes", "/upsert")) and (body is None or "parent_id" not in body):
             assert response.status_code in (200, 201)  # its own catalog, its own things
         else:
             # and everything else is not found
@@ -657,6 +628,81 @@ def test_another_accounts_ids_in_ones_own_catalog_find_nothing(api, catalog, own
 def test_a_mangled_id_is_not_found(api, catalog):
     assert api.get(f"{catalog}/products/not-an-id").status_code == 404
     assert api.get("/api/v1/catalogs/not-an-id/products").status_code == 404
+
+
+# --- the bulk upsert -----------------------------------------------------------------------------------
+
+
+def _upsert(api, catalog, *cards, status: int = 200):
+    response = api.post(f"{catalog}/products/upsert", json={"products": list(cards)})
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_an_upsert_creates_cards_by_code_and_the_same_request_again_changes_nothing(api, catalog):
+    # given three cards of a shop's program, each with its internal code
+    cards = [{"code": "M-1", "name": "Молоко", "price": "89.90", "vat": 2, "barcodes": ["4600000000022"]},
+             {"code": "M-2", "name": "Кефир", "price": 94.5},
+             {"code": "B-1", "name": "Хлеб", "price": "45"}]
+    # when they are upserted into an empty catalog
+    first = _upsert(api, catalog, *cards)
+    # then three products are created, answered in the order sent with their ids
+    assert (first["created"], first["updated"], first["unchanged"]) == (3, 0, 0)
+    assert [(item["code"], item["outcome"]) for item in first["products"]] == [("M-1", "new"), ("M-2", "new"), ("B-1", "new")]
+    milk = api.get(f"{catalog}/products/{first['products'][0]['id']}").json()
+    assert (milk["name"], milk["price"], milk["barcodes"]) == ("Молоко", "89.90", ["4600000000022"])
+    # when the same request comes again (a retry), then nothing changes and the same products answer
+    again = _upsert(api, catalog, *cards)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    assert [item["id"] for item in again["products"]] == [item["id"] for item in first["products"]]
+    assert len(api.get(f"{catalog}/products").json()["items"]) == 3
+
+
+def test_an_upsert_replaces_the_card_found_by_its_code(api, catalog, made):
+    # given a product with a code, and one without
+    made("Молоко", code="M-1", price="89.90", barcodes=["4600000000022"])
+    made("Соль", price="20.00")
+    # when a card with the same code and a new price and barcode is upserted
+    answer = _upsert(api, catalog, {"code": "M-1", "name": "Молоко 3,2%", "price": "99.90", "barcodes": ["4600000000039"]})
+    # then that product changes, whole, and the other stays
+    assert (answer["created"], answer["updated"]) == (0, 1)
+    products = {item["name"]: item for item in api.get(f"{catalog}/products").json()["items"]}
+    assert set(products) == {"Молоко 3,2%", "Соль"}
+    assert (products["Молоко 3,2%"]["price"], products["Молоко 3,2%"]["barcodes"]) == ("99.90", ["4600000000039"])
+
+
+@pytest.mark.parametrize(("cards", "field", "message"), [
+    ([{"code": "A-1", "name": "Один"}, {"code": "A-1", "name": "Два"}], "products.1.code", "row 1"),
+    ([{"name": "Без кода"}], "products.0.code", "internal code"),
+    ([{"code": "A-1", "name": "Один", "barcodes": ["4600000000022"]},
+      {"code": "A-2", "name": "Два", "barcodes": ["4600000000022"]}], "products.1.barcodes", "4600000000022"),
+    ([{"code": "A-1", "name": "Один"}, {"code": "A-2", "name": "Два", "price": "10", "min_price": "20"}],
+     "products.1.__all__", "minimum price"),
+    ([{"code": "A-1", "name": "Один", "price": "-1"}], "products.0.price", "negative"),
+    ([{"code": "A-1", "name": "Один", "group_id": str(uuid.uuid4())}], "products.0.group_id", "Not found"),
+    ([{"code": "A-1", "name": "Один", "barcodes": ["4600000000021"]}], "products.0.barcodes", "check digit"),
+])
+def test_a_bad_card_refuses_the_whole_upsert_naming_the_card_and_field(api, catalog, made, cards, field, message):
+    # given a catalog with one product
+    made("Старый", code="OLD", price="1.00")
+    # when a batch with a bad card is upserted
+    error = _upsert(api, catalog, *cards, status=422)["error"]
+    # then the card and its field are named, and nothing of the batch is written
+    assert message in error["fields"][field], error
+    assert [item["name"] for item in api.get(f"{catalog}/products").json()["items"]] == ["Старый"]
+
+
+def test_a_barcode_of_another_product_is_refused_naming_it(api, catalog, made):
+    made("Молоко", code="M-1", barcodes=["4600000000022"])
+    error = _upsert(api, catalog, {"code": "K-1", "name": "Кефир", "barcodes": ["4600000000022"]}, status=422)["error"]
+    assert "Молоко" in error["fields"]["products.0.barcodes"]
+
+
+def test_an_upsert_of_more_than_ten_thousand_cards_is_refused(api, catalog):
+    cards = [{"code": f"C-{n}", "name": "Товар"} for n in range(10_001)]
+    error = _upsert(api, catalog, *cards, status=422)["error"]
+    assert "products" in error["fields"]
+    assert api.get(f"{catalog}/products").json()["items"] == []
 
 
 @pytest.fixture

@@ -12,34 +12,8 @@ from sqlalchemy import update
 
 from openkassa.db import utcnow
 from openkassa.points.models import ActivationCode
-from support import create_owner, sign_in
+from support import Api, create_owner, sign_in
 
-
-
-class Api:
-    """A signed-in browser calling the JSON API as our pages' scripts do (CSRF token in a header)."""
-
-    def __init__(self, browser):
-        self.browser = browser
-
-    def _send(self, method: str, url: str, json=None):
-        headers = {"X-CSRF-Token": self.browser.csrf()}
-        return self.browser.request(method, url, json=json, headers=headers)
-
-    def get(self, url: str, **params):
-        return self.browser.get(url, params=params or None)
-
-    def post(self, url: str, json=None):
-        return self._send("POST", url, json)
-
-    def put(self, url: str, json=None):
-        return self._send("PUT", url, json)
-
-    def patch(self, url: str, json=None):
-        return self._send("PATCH", url, json)
-
-    def delete(self, url: str):
-        return self._send("DELETE", url)
 
 
 class Register:

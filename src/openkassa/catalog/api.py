@@ -31,11 +31,11 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, create_model
 
 from openkassa.accounts.deps import ApiActor
-from openkassa.catalog import service
+from openkassa.catalog import imports, service
 from openkassa.catalog.models import CatalogTombstone, ProductGroup
 from openkassa.catalog.schemas import MAX_KOPECKS, BulkIn, GroupIn, ProductChange, ProductIn, SortKey
 from openkassa.catalog.service import GroupNode, ProductCard
-from openkassa.errors import NotFound, validate
+from openkassa.errors import Invalid, NotFound, validate
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 from openkassa.i18n import _
 from openkassa.inputs import Strict
@@ -242,6 +242,25 @@ class BulkOut(BaseModel):
     changed: int = Field(description="How many products of the catalog the change touched.")
 
 
+class UpsertIn(Strict):
+    """Whole product cards, each with its internal `code`, by which it is found or created."""
+
+    products: Annotated[list[ProductCardIn], Field(min_length=1, max_length=imports.MAX_UPSERT)]
+
+
+class UpsertedOut(BaseModel):
+    code: str
+    id: uuid.UUID
+    outcome: Literal["new", "changed", "unchanged"]
+
+
+class UpsertOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    products: list[UpsertedOut] = Field(description="Each card's product and what happened to it, in the order sent.")
+
+
 class DeletedOut(BaseModel):
     kind: Literal["product", "group"]
     id: uuid.UUID
@@ -290,8 +309,21 @@ def create_product(db: DbSession, actor: ApiActor, catalog_id: CatalogId, data: 
     return ProductOut.of(service.create_product(db, actor, catalog_id, _in_kopecks(data, ProductIn)))
 
 
-# The bulk upsert (up to 10,000 products per request, idempotent by internal code) shares its code with
-# the spreadsheet import and is built with it: ITS ROUTE GOES HERE, next to the other writes of many products.
+@router.post("/products/upsert")
+def upsert_products(db: DbSession, actor: ApiActor, catalog_id: CatalogId, data: UpsertIn) -> UpsertOut:
+    """Create or replace up to 10,000 whole cards by their internal `code`, all or none; sending the
+    same request again changes nothing. A code or barcode given twice, or a barcode of another
+    product, is refused on `products.<index>.<field>`; "row N" in a message is the N-th card, from 1."""
+    cards = []
+    for index, card in enumerate(data.products):
+        try:
+            cards.append(_in_kopecks(card, ProductIn))
+        except Invalid as error:  # a rule across fields: on this card's field
+            raise Invalid(fields={f"products.{index}.{field}": message for field, message in error.fields.items()}) from None
+    done = imports.upsert(db, actor, catalog_id, cards)
+    outcomes = [item.outcome for item in done]
+    return UpsertOut(created=outcomes.count("new"), updated=outcomes.count("changed"), unchanged=outcomes.count("unchanged"),
+                     products=[UpsertedOut(code=item.code, id=item.product_id, outcome=item.outcome) for item in done])
 
 
 @router.post("/products/bulk")

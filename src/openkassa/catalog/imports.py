@@ -54,7 +54,7 @@ from openkassa.catalog.models import (
     ProductGroup,
     new_search_key,
 )
-from openkassa.catalog.schemas import MAX_BARCODES, WEIGHT_UNITS
+from openkassa.catalog.schemas import MAX_BARCODES, WEIGHT_UNITS, ProductIn
 from openkassa.catalog.service import MAX_GROUP_DEPTH, get_catalog
 from openkassa.config import Settings
 from openkassa.db import Database, utcnow
@@ -400,8 +400,7 @@ def _write(db: Database, import_id: uuid.UUID, names: tuple[str, ...], batch: _B
             raise _Cancelled()  # staged rows have no foreign key to refuse them: stop reading the file
         for table, table_names, rows in ((_rows, names, batch.rows), (ImportBarcode.__table__, _BARCODES, batch.codes),
                                          (ImportProblem.__table__, _PROBLEMS, batch.problems)):
-            if rows:
-                _insert(session, table, table_names, rows)
+            _insert(session, table, table_names, rows)
 
 
 class _Cancelled(Exception):
@@ -417,7 +416,9 @@ def _uuid_values(dialect: Dialect) -> Callable[[uuid.UUID], object]:
 def _insert(session: Session, table: Table, names: tuple[str, ...], rows: list[tuple]) -> None:
     """An executemany straight to the driver: the staging of a million rows is the hot path, and
     compiling parameters row by row costs more than the insert. The values must be as the driver
-    takes them (UUIDs through `_uuid_values`)."""
+    takes them (UUIDs through `_uuid_values`). No rows, no statement."""
+    if not rows:
+        return
     connection = session.connection()
     quote = connection.dialect.identifier_preparer
     marker = "?" if connection.dialect.name == "sqlite" else "%s"
@@ -782,6 +783,73 @@ def apply(session: Session, actor: Actor, import_id: uuid.UUID, *, skip_invalid:
     job.state, job.finished_at = "applied", now
     _forget_staged(session, job.id)
     return job
+
+
+MAX_UPSERT = 10_000  # products one bulk upsert takes
+_UPSERT_COLUMNS = (*_FIELDS, "barcodes", "group")
+_API_FIELDS = {column.ru: "group_id" if column.key == "group" else column.key for column in columns.COLUMNS}
+"""The API's field of each column a problem names."""
+
+
+class Upserted(NamedTuple):
+    code: str
+    product_id: uuid.UUID
+    outcome: str  # "new", "changed" or "unchanged"
+
+
+def upsert(session: Session, actor: Actor, catalog_id: uuid.UUID, cards: list[ProductIn]) -> list[Upserted]:
+    """Create or replace whole product cards by their internal code, all or none: the JSON API's bulk
+    upsert, idempotent (sent twice, the second time changes nothing).
+
+    The cards go through the import's matching and writing (staged as the rows 1, 2, … of a file that
+    has every column), so a code or a barcode given twice, or a barcode of another product, is
+    refused as in a file; each problem is raised on `products.<index>.<field>`. Answers each card's
+    product and what happened to it, in the order sent.
+    """
+    require(actor, Permission.MANAGE)
+    catalog = get_catalog(session, actor, catalog_id)
+    lock_account(session, actor.account_id)  # one catalog change at a time: the matching stays true
+    _refuse_cards(session, catalog.id, cards)
+    job = CatalogImport(account_id=actor.account_id, catalog_id=catalog.id, filename="API", state="ready",
+                        columns=",".join(_UPSERT_COLUMNS))
+    session.add(job)
+    session.flush()
+    to_driver = _uuid_values(session.get_bind().dialect)
+    job_key, product_ids = to_driver(job.id), new_ids()
+    _insert(session, _rows, ("import_id", "row", "outcome", "new_product_id", *_FIELDS, "group_id"), [
+        (job_key, row, None, to_driver(next(product_ids)), *(stage(getattr(card, key)) for key, _cleared, stage in _STAGED_FIELDS),
+         None if card.group_id is None else to_driver(card.group_id))
+        for row, card in enumerate(cards, start=1)])
+    _insert(session, ImportBarcode.__table__, _BARCODES,
+            [(job_key, row, code) for row, card in enumerate(cards, start=1) for code in card.barcodes])
+    _classify(session, job)
+    if job.invalid:
+        raise Invalid(fields={f"products.{problem.row - 1}.{_API_FIELDS.get(problem.column, 'code')}": problem.message
+                              for problem in reversed(problems(session, job))})  # the first problem of a field stays
+    done = [Upserted(cards[row - 1].code, product_id, outcome) for row, product_id, outcome in session.execute(
+        select(_rows.c.row, func.coalesce(_rows.c.product_id, _rows.c.new_product_id), _rows.c.outcome)
+        .where(_rows.c.import_id == job.id).order_by(_rows.c.row))]
+    apply(session, actor, job.id)
+    session.delete(job)  # a request, not a file: no import to keep in the catalog's history
+    return done
+
+
+def _refuse_cards(session: Session, catalog_id: uuid.UUID, cards: list[ProductIn]) -> None:
+    """What the import's matching does not check: every card has its code, and its group is of this catalog."""
+    fields: dict[str, str] = {}
+    if len(cards) > MAX_UPSERT:
+        raise Invalid(fields={"products": _("At most {count} products a request.").format(count=MAX_UPSERT)})
+    for index, card in enumerate(cards):
+        if not card.code:
+            fields[f"products.{index}.code"] = _("Required: products are matched by their internal code.")
+    wanted = {card.group_id for card in cards if card.group_id is not None}
+    known = set(session.scalars(select(ProductGroup.id).where(ProductGroup.catalog_id == catalog_id,
+                                                              ProductGroup.id.in_(wanted)))) if wanted else set()
+    for index, card in enumerate(cards):
+        if card.group_id is not None and card.group_id not in known:
+            fields[f"products.{index}.group_id"] = _("Not found.")
+    if fields:
+        raise Invalid(fields=fields)
 
 
 def _forget_staged(session: Session, import_id: uuid.UUID) -> None:
