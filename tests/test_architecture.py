@@ -54,6 +54,14 @@ def test_the_register_imports_only_fiscal_protocol_money_and_ids():
         assert not bad, f"{file} imports {bad}"
 
 
+def test_the_protocol_imports_nothing_of_the_project_but_money_and_ids():
+    """Both the server and the register read it: it must stand without the server's domains."""
+    allowed = ("openkassa.protocol", "openkassa.money", "openkassa.ids")
+    for file, modules in _imports(PACKAGE / "protocol").items():
+        bad = {m for m in modules if not m.startswith(allowed)}
+        assert not bad, f"{file} imports {bad}"
+
+
 def test_routes_hold_no_queries():
     """Routes translate HTTP and call services; database queries live in service modules."""
     for domain in DOMAINS:

@@ -121,6 +121,19 @@ class Database:
         with self.sessions(bind=bind) as session, session.begin():
             yield session
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only session that sees one state of the database throughout, however long it
+        reads (a stream of a million rows): SQLite's transaction does so already; PostgreSQL's
+        default READ COMMITTED would let rows committed meanwhile in, so it reads REPEATABLE READ."""
+        if self.engine.dialect.name == "sqlite":
+            with self.sessions() as session, session.begin():
+                yield session
+            return
+        with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
+                connection.begin(), Session(bind=connection) as session:
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openkassa import ratelimit
+from openkassa import ratelimit, wakeups
 from openkassa.accounts.models import Account, User, UserToken, WebSession
 from openkassa.accounts.plans import Feature, Plan, allowance, allows
 from openkassa.accounts.roles import PERMISSIONS, Permission, Role
@@ -95,13 +95,16 @@ def current_revision(session: Session, account_id: uuid.UUID) -> int:
 
 
 def next_revision(session: Session, account_id: uuid.UUID) -> int:
-    """Take the account's next revision number (rows stamped with it sync to registers)."""
-    return session.execute(
+    """Take the account's next revision number (rows stamped with it sync to registers); the
+    registers waiting for the account's changes wake when the transaction commits."""
+    revision = session.execute(
         update(Account)
         .where(Account.id == account_id)
         .values(revision=Account.revision + 1)
         .returning(Account.revision)
     ).scalar_one()
+    wakeups.revision_taken(session, account_id)
+    return revision
 
 
 # --- links sent by e-mail ---------------------------------------------------------------
