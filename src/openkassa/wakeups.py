@@ -47,13 +47,16 @@ def revision_taken(session: Session, account_id: uuid.UUID) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the transaction is still open
+        return
     for account_id in session.info.pop(_BUMPED, ()):
         notify(account_id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_BUMPED, None)
+    if not session.in_nested_transaction():  # a savepoint's rollback leaves the rest to commit
+        session.info.pop(_BUMPED, None)
 
 
 def notify(account_id: uuid.UUID) -> None:
@@ -69,8 +72,9 @@ def notify(account_id: uuid.UUID) -> None:
 
 async def wait_past(account_id: uuid.UUID, revision: int, timeout: float, read: Callable[[], int],
                     url: str = "") -> int:
-    """Wait until the account's revision, as `read` (a blocking call) gives it, moves past `revision`,
-    or `timeout` seconds pass; returns the revision last read. `url` is the database's, to listen on
+    """Wait until the account's revision, as `read` (a blocking call) gives it, is other than
+    `revision` (past it; or behind it, when the server was restored from a backup), or `timeout`
+    seconds pass; returns the revision last read. `url` is the database's, to listen on
     when it is PostgreSQL."""
     if url.startswith("postgresql"):
         _listen(url)
@@ -85,7 +89,7 @@ async def wait_past(account_id: uuid.UUID, revision: int, timeout: float, read: 
             woken.clear()
             current = await asyncio.to_thread(read)
             left = deadline - loop.time()
-            if current > revision or left <= 0:
+            if current != revision or left <= 0:
                 return current
             try:
                 await asyncio.wait_for(woken.wait(), min(left, RECHECK_SECONDS))

@@ -651,9 +651,12 @@ def test_an_upsert_creates_cards_by_code_and_the_same_request_again_changes_noth
     assert [(item["code"], item["outcome"]) for item in first["products"]] == [("M-1", "new"), ("M-2", "new"), ("B-1", "new")]
     milk = api.get(f"{catalog}/products/{first['products'][0]['id']}").json()
     assert (milk["name"], milk["price"], milk["barcodes"]) == ("Молоко", "89.90", ["4600000000022"])
-    # when the same request comes again (a retry), then nothing changes and the same products answer
+    # when the same request comes again (a retry), then nothing changes, not even the revision
+    # registers sync by, and the same products answer
+    revision = api.get(f"{catalog}/changes").json()["revision"]
     again = _upsert(api, catalog, *cards)
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    assert api.get(f"{catalog}/changes").json()["revision"] == revision
     assert [item["id"] for item in again["products"]] == [item["id"] for item in first["products"]]
     assert len(api.get(f"{catalog}/products").json()["items"]) == 3
 

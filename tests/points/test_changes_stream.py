@@ -110,6 +110,36 @@ def test_a_deleted_product_comes_as_a_deletion_before_the_product_that_takes_its
     assert [(line.type, str(line.id)) for line in lines[1:-1]] == [("deleted", old["id"]), ("product", new["id"])]
 
 
+def test_a_first_stream_brings_neither_deletions_nor_cashiers_of_other_points(changes, catalog_api, api, new_point):
+    # given a product deleted long ago, and a cashier of another point only
+    gone = catalog_api("post", "/products", {"name": "Старое", "price": "1.00"})
+    catalog_api("delete", f"/products/{gone['id']}")
+    other = new_point(name="Киоск")
+    assert api.post("/api/v1/cashiers", json={"name": "Сидоров В.", "pin": "1111", "point_ids": [other["id"]]}).status_code == 201
+    # when a new register asks for everything, then it gets neither
+    lines = changes(0)
+    assert of(lines, "deleted") == [] and of(lines, "cashier") == [] and of(lines, "product") == []
+
+
+def test_a_register_that_hangs_up_halfway_frees_its_database_connection(db, bound_register, catalog_api, point, monkeypatch):
+    # given a catalog of several chunks
+    monkeypatch.setattr(sync, "CHUNK_BYTES", 256)
+    catalog_api("post", "/products/upsert", {"products": [{"code": f"P-{n}", "name": f"Товар {n}"} for n in range(50)]})
+    busy = db.engine.pool.checkedout()
+
+    async def read_one_chunk_and_hang_up() -> bytes:
+        body = sync.response_body(db, point_id=uuid.UUID(point["id"]), since=0)
+        first = await body.__anext__()
+        await body.aclose()
+        return first
+
+    # when the stream's reader stops after its first chunk
+    first = asyncio.run(read_one_chunk_and_hang_up())
+    # then the stream began, and its snapshot's connection is back in the pool
+    assert first.startswith(b'{"type":"begin"')
+    assert db.engine.pool.checkedout() == busy
+
+
 def test_a_cashier_moved_to_another_point_comes_inactive_without_her_pin(changes, api, point, new_point):
     # given a register that has a cashier of its point
     other = new_point(name="Киоск")
@@ -123,13 +153,17 @@ def test_a_cashier_moved_to_another_point_comes_inactive_without_her_pin(changes
     assert (cashier.name, cashier.active, cashier.pin_hash) == ("Петров Б.", False, "")
 
 
-def test_a_revision_the_server_never_reached_answers_everything(changes, catalog_api):
+def test_a_revision_the_server_never_reached_answers_everything_at_once(changes, catalog_api, bound_register):
     # given a register that kept a revision from before the server was restored from a backup
     catalog_api("post", "/products", {"name": "Соль", "price": "20.00"})
     ahead = changes(0)[-1].revision + 1000
     # when it asks from there, then the stream says it starts from 0 and brings everything
     lines = changes(ahead)
     assert lines[0].since == 0 and [line.name for line in of(lines, "product")] == ["Соль"]
+    # and asked with a wait, it does not wait for a revision the server is far from
+    thread, answer = _ask_waiting(bound_register, ahead, 30)
+    thread.join(timeout=30)
+    assert answer["response"].status_code == 200 and answer["seconds"] < 15
 
 
 def test_a_large_catalog_streams_in_chunks_that_join_into_every_product(changes, catalog_api, monkeypatch):
@@ -221,9 +255,19 @@ def test_on_postgresql_a_change_notified_by_another_process_wakes_the_waiter(db,
     monkeypatch.setattr(wakeups, "RECHECK_SECONDS", 60)
     account, state = uuid.uuid4(), {"revision": 1}
 
+    reads = []
+
+    def read() -> int:
+        reads.append(state["revision"])
+        return state["revision"]
+
     async def scenario() -> float:
         started = time.monotonic()
-        waiting = asyncio.create_task(wakeups.wait_past(account, 1, 50, lambda: state["revision"], url=db.url))
+        waiting = asyncio.create_task(wakeups.wait_past(account, 1, 50, read, url=db.url))
+        while not reads:  # it has read the revision once, and sleeps
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
         # when another process takes a revision and notifies (again until heard: the listener starts with the waiter)
         state["revision"] = 2
         while not waiting.done() and time.monotonic() - started < 40:
@@ -235,3 +279,4 @@ def test_on_postgresql_a_change_notified_by_another_process_wakes_the_waiter(db,
 
     # then the waiter wakes by the notification, long before its wait or its recheck
     assert asyncio.run(scenario()) < 40
+    assert reads == [1, 2]

@@ -19,9 +19,11 @@ _PRODUCT_FIELDS = ("id", "group_id", "name", "short_name", "article", "code", "p
 
 
 def lines(session: Session, catalog_id: uuid.UUID, since: int) -> Iterator[DeletedLine | GroupLine | ProductLine]:
-    """Deletions first (a new product may take a deleted one's barcode), then groups, parents before
-    their children, then products."""
-    for kind, object_id, revision in session.execute(
+    """Deletions first (a new product may take a deleted one's barcode; from 0 there is nothing to
+    delete), then groups, parents before their children, then products by revision: a barcode moved
+    from one product to another (two revisions, as no change takes another product's barcode)
+    comes freed before it is taken."""
+    for kind, object_id, revision in () if since == 0 else session.execute(
             select(CatalogTombstone.kind, CatalogTombstone.object_id, CatalogTombstone.revision)
             .where(CatalogTombstone.catalog_id == catalog_id, CatalogTombstone.revision > since)
             .order_by(CatalogTombstone.revision)):
@@ -56,6 +58,7 @@ def _groups(session: Session, catalog_id: uuid.UUID, since: int) -> Iterator[Gro
 def _products(session: Session, catalog_id: uuid.UUID, since: int) -> Iterator[ProductLine]:
     result = session.execute(select(*(getattr(Product, name) for name in _PRODUCT_FIELDS))
                              .where(Product.catalog_id == catalog_id, Product.revision > since)
+                             .order_by(Product.revision)  # the (catalog, revision) index's order: no sort
                              .execution_options(yield_per=BATCH))
     for batch in result.partitions():
         codes: dict[uuid.UUID, list[str]] = {}

@@ -129,8 +129,6 @@ def check(db: Database, import_id: uuid.UUID, path: Path, progress: Callable[[in
                             .values(state="failed", error=message[:1000], finished_at=utcnow()))
         return
     with db.transaction(immediate=True) as session:
-        if session.get_bind().dialect.name == "postgresql":  # fresh statistics, or the duplicate search plans quadratically
-            session.execute(text("ANALYZE catalog_import_rows, catalog_import_barcodes"))
         job = session.get(CatalogImport, import_id)
         if job is None:  # cancelled after the last batch
             return
@@ -524,6 +522,8 @@ _rows = ImportRow.__table__
 def _classify(session: Session, job: CatalogImport) -> None:
     """Match the staged rows to products and say what each would do; count the outcomes."""
     present = set(job.columns.split(",")) if job.columns else set()
+    if session.get_bind().dialect.name == "postgresql":  # fresh statistics, or the duplicate search plans quadratically
+        session.execute(text("ANALYZE catalog_import_rows, catalog_import_barcodes"))
     # Read before matching: a product committed meanwhile moves the revision past this one, so apply matches again.
     job.checked_revision = current_revision(session, job.account_id)
     pending = and_(_rows.c.import_id == job.id, _rows.c.outcome.is_(None))
@@ -829,7 +829,10 @@ def upsert(session: Session, actor: Actor, catalog_id: uuid.UUID, cards: list[Pr
     done = [Upserted(cards[row - 1].code, product_id, outcome) for row, product_id, outcome in session.execute(
         select(_rows.c.row, func.coalesce(_rows.c.product_id, _rows.c.new_product_id), _rows.c.outcome)
         .where(_rows.c.import_id == job.id).order_by(_rows.c.row))]
-    apply(session, actor, job.id)
+    if job.new or job.changed:
+        apply(session, actor, job.id)
+    else:  # a retry: no revision taken, no register woken
+        _forget_staged(session, job.id)
     session.delete(job)  # a request, not a file: no import to keep in the catalog's history
     return done
 

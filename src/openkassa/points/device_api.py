@@ -81,4 +81,4 @@ async def changes(
     _device, point = await run_in_threadpool(sync.device_for_token, db, credentials.credentials)
     if wait:
         await sync.wait_for_changes(db, account_id=point.account_id, since=since, timeout=wait)
-    return StreamingResponse(sync.stream(db, point_id=point.id, since=since), media_type=protocol.MEDIA_TYPE)
+    return StreamingResponse(sync.response_body(db, point_id=point.id, since=since), media_type=protocol.MEDIA_TYPE)

@@ -5,14 +5,15 @@ wait, it first sleeps until the account has changes (`wakeups`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
+import anyio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openkassa import wakeups
 from openkassa.accounts.service import current_revision
 from openkassa.catalog import changes as catalog_changes
-from openkassa import wakeups
 from openkassa.db import Database
 from openkassa.points import service
 from openkassa.points.models import Cashier, Device, RetailPoint, cashier_points
@@ -37,6 +38,20 @@ async def wait_for_changes(db: Database, *, account_id: uuid.UUID, since: int, t
             return current_revision(session, account_id)
 
     await wakeups.wait_past(account_id, since, timeout, read, url=db.url)
+
+
+async def response_body(db: Database, *, point_id: uuid.UUID, since: int) -> AsyncIterator[bytes]:
+    """`stream` for an HTTP response: each chunk read in a worker thread, and the stream closed
+    (its snapshot's transaction ended, its connection back in the pool) as soon as the response
+    ends, even when the register hangs up halfway; left to the garbage collector, a cut stream
+    would hold its connection meanwhile."""
+    chunks = stream(db, point_id=point_id, since=since)
+    try:
+        while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+            yield chunk
+    finally:
+        with anyio.CancelScope(shield=True):  # the response was cancelled: close it all the same
+            await anyio.to_thread.run_sync(chunks.close)
 
 
 def stream(db: Database, *, point_id: uuid.UUID, since: int) -> Iterator[bytes]:
@@ -71,10 +86,14 @@ def _point_line(point: RetailPoint) -> PointLine:
 
 def _cashiers(session: Session, point: RetailPoint, since: int) -> Iterator[CashierLine]:
     """Each cashier of the account that changed; one archived, or not at this point, is inactive
-    and comes without their PIN's hash (a register may have had them before)."""
+    and comes without their PIN's hash (a register may have had them before; from 0 it has none,
+    and only the point's cashiers come)."""
     here = set(session.scalars(select(cashier_points.c.cashier_id).where(cashier_points.c.point_id == point.id)))
-    for cashier in session.scalars(select(Cashier).where(Cashier.account_id == point.account_id, Cashier.revision > since)
-                                   .order_by(Cashier.revision)):
+    query = select(Cashier).where(Cashier.account_id == point.account_id, Cashier.revision > since).order_by(Cashier.revision)
+    if since == 0:
+        query = query.where(Cashier.archived_at.is_(None), Cashier.id.in_(select(cashier_points.c.cashier_id).where(
+            cashier_points.c.point_id == point.id)))
+    for cashier in session.scalars(query):
         active = cashier.archived_at is None and cashier.id in here
         yield CashierLine(id=cashier.id, name=cashier.name, inn=cashier.inn, pin_hash=cashier.pin_hash if active else "",
                           can_return=cashier.can_return, can_discount=cashier.can_discount,
