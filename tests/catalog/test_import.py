@@ -410,28 +410,6 @@ def test_rows_staged_by_an_import_deleted_with_its_catalog_are_purged_by_the_wor
         assert set(session.scalars(select(ImportRow.import_id))) == {kept.id}
 
 
-def test_cancelling_while_a_file_is_checked_stops_reading_it_and_leaves_nothing_staged(db, actor, shop, tmp_path, monkeypatch):
-    # given a file checked a row a batch, and the person cancelling after the first batch
-    monkeypatch.setattr(imports, "BATCH", 1)
-    path = tmp_path / "товары.csv"
-    path.write_text("\n".join([HEADER, *(f"Товар {n};T-{n};;10;10%;шт;" for n in range(5))]) + "\n", encoding="utf-8")
-    with db.transaction() as session:
-        import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
-    batches = []
-
-    def cancel_after_the_first(total):
-        batches.append(total)
-        if len(batches) == 1:
-            with db.transaction() as session:
-                imports.cancel(session, actor, import_id)
-
-    # when the check runs, then it stops at the next batch and no staged row is left behind
-    imports.check(db, import_id, path, cancel_after_the_first)
-    assert batches == [1]
-    with db.transaction() as session:
-        assert session.scalars(select(ImportRow.row).where(ImportRow.import_id == import_id)).all() == []
-
-
 # --- a large file is read by a second process -------------------------------------------------------
 
 
@@ -498,11 +476,18 @@ def test_a_program_read_by_a_second_process_fails_as_not_a_spreadsheet(check_fil
     assert multiprocessing.active_children() == []
 
 
-def test_cancelling_while_a_second_process_reads_the_file_stops_it(db, actor, shop, tmp_path, read_apart):
-    # given a file of several batches read by the second process, and the person cancelling after the first batch
+@pytest.mark.parametrize("apart", [False, True], ids=["in place", "by a second process"])
+def test_cancelling_while_a_file_is_checked_stops_reading_it_and_leaves_nothing_staged(
+        db, actor, shop, tmp_path, monkeypatch, request, apart):
+    # given a file of three batches (read here a row a batch, or by the second process a large file
+    # gets, in batches of its own size), and the person cancelling after the first batch
+    if apart:
+        read_apart, batch = request.getfixturevalue("read_apart"), imports.BATCH
+    else:
+        monkeypatch.setattr(imports, "BATCH", 1)
+        read_apart, batch = None, 1
     path = tmp_path / "товары.csv"
-    rows = imports.BATCH * 3
-    path.write_text("\n".join([HEADER, *(f"Товар {n};T-{n};;10;10%;шт;" for n in range(rows))]) + "\n", encoding="utf-8")
+    path.write_text("\n".join([HEADER, *(f"Товар {n};T-{n};;10;10%;шт;" for n in range(batch * 3))]) + "\n", encoding="utf-8")
     with db.transaction() as session:
         import_id = imports.start(session, actor, uuid.UUID(shop["catalog_id"]), path.name).id
     batches = []
@@ -513,9 +498,9 @@ def test_cancelling_while_a_second_process_reads_the_file_stops_it(db, actor, sh
             with db.transaction() as session:
                 imports.cancel(session, actor, import_id)
 
-    # when the check runs, then it stops at the next batch, the reading process is gone and nothing is staged
+    # when the check runs, then it stops at the next batch, no reading process is left and nothing is staged
     imports.check(db, import_id, path, cancel_after_the_first)
-    assert read_apart and batches == [imports.BATCH]
+    assert batches == [batch] and (read_apart is None or read_apart == ["товары.csv"])
     assert multiprocessing.active_children() == []
     with db.transaction() as session:
         assert session.scalars(select(ImportRow.row).where(ImportRow.import_id == import_id)).all() == []
