@@ -89,12 +89,11 @@ def _cashiers(session: Session, point: RetailPoint, since: int) -> Iterator[Cash
     and comes without their PIN's hash (a register may have had them before; from 0 it has none,
     and only the point's cashiers come)."""
     here = set(session.scalars(select(cashier_points.c.cashier_id).where(cashier_points.c.point_id == point.id)))
-    query = select(Cashier).where(Cashier.account_id == point.account_id, Cashier.revision > since).order_by(Cashier.revision)
-    if since == 0:
-        query = query.where(Cashier.archived_at.is_(None), Cashier.id.in_(select(cashier_points.c.cashier_id).where(
-            cashier_points.c.point_id == point.id)))
-    for cashier in session.scalars(query):
+    for cashier in session.scalars(select(Cashier).where(Cashier.account_id == point.account_id, Cashier.revision > since)
+                                   .order_by(Cashier.revision)):
         active = cashier.archived_at is None and cashier.id in here
+        if not active and since == 0:
+            continue
         yield CashierLine(id=cashier.id, name=cashier.name, inn=cashier.inn, pin_hash=cashier.pin_hash if active else "",
                           can_return=cashier.can_return, can_discount=cashier.can_discount,
                           can_change_price=cashier.can_change_price, can_cash_drawer=cashier.can_cash_drawer,
