@@ -59,6 +59,9 @@ class DeviceOut(BaseModel):
     fn_serial: str
     kkt_reg_number: str
     last_seen_at: datetime | None
+    unsent_documents: int
+    oldest_unsent_at: datetime | None
+    last_ofd_exchange_at: datetime | None
 
     @classmethod
     def of(cls, device: Device) -> DeviceOut:

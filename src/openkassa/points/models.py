@@ -73,6 +73,9 @@ class Device(IdMixin, Base):
     serial: Mapped[str] = mapped_column(String(64), default="")
     fn_serial: Mapped[str] = mapped_column(String(16), default="")  # fiscal drive number, once reported
     kkt_reg_number: Mapped[str] = mapped_column(String(20), default="")  # KKT registration number
+    unsent_documents: Mapped[int] = mapped_column(default=0, server_default="0")  # not yet acknowledged by the OFD
+    oldest_unsent_at: Mapped[datetime | None]  # the oldest of them: at 30 days the drive stops
+    last_ofd_exchange_at: Mapped[datetime | None]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     last_seen_at: Mapped[datetime | None]
     unbound_at: Mapped[datetime | None]

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BeforeValidator,
     Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from openkassa.i18n import _
@@ -208,6 +210,19 @@ class DeviceStatusIn(Strict):
     app_version: single_line(40, required=False) = ""
     fn_serial: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{16})?$")] = ""
     kkt_reg_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{16})?$")] = ""
+    unsent_documents: Annotated[int, Field(ge=0, le=10_000_000)] = 0  # fiscal documents the OFD has not acknowledged
+    oldest_unsent_at: AwareDatetime | None = None  # the oldest of them
+    last_ofd_exchange_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _oldest_unsent(self) -> DeviceStatusIn:
+        """The count and the oldest's date come together: nothing waiting has no oldest."""
+        if "unsent_documents" in self.model_fields_set:
+            if not self.unsent_documents:
+                self.oldest_unsent_at = None
+            elif self.oldest_unsent_at is None:
+                raise ValueError(_("Give the date of the oldest unsent document."))
+        return self
 
 
 class ActivateIn(Strict):

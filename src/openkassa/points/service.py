@@ -20,6 +20,7 @@ from openkassa.accounts.service import Actor, lock_account, next_revision, requi
 from openkassa.catalog import service as catalog_service
 from openkassa.db import utcnow
 from openkassa.errors import Invalid, NotFound, Unauthorized
+from openkassa.fiscal.drive import OFD_WAIT_LIMIT
 from openkassa.i18n import _
 from openkassa.ids import new_secret, secret_hash
 from openkassa.passwords import hash_password
@@ -40,6 +41,7 @@ CODE_LENGTH = 8
 CODE_TTL = timedelta(hours=24)
 ACTIVATION_WINDOW = timedelta(minutes=15)
 ACTIVATION_FAILURES_PER_IP = 10
+OFD_WARNING_DAYS = 5  # days before its drive stops from which a register's page warns
 
 _SETTING_FIELDS = tuple(PointSettings.model_fields)
 
@@ -247,6 +249,14 @@ def device_for_token(session: Session, *, token: str) -> tuple[Device, RetailPoi
         raise Unauthorized(_("This register is not bound to a point. Activate it with a new code."))
     device.last_seen_at = utcnow()
     return device, point
+
+
+def ofd_days_left(device: Device) -> int | None:
+    """Whole days until the register's fiscal drive stops forming receipts because the OFD has not
+    acknowledged a document for 30 days (0: it has stopped); None when nothing waits."""
+    if not device.unsent_documents or device.oldest_unsent_at is None:
+        return None
+    return max(0, (device.oldest_unsent_at + OFD_WAIT_LIMIT - utcnow()).days)
 
 
 def report_device_status(session: Session, *, device: Device, data: DeviceStatusIn) -> Device:

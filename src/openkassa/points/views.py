@@ -160,8 +160,8 @@ def devices(request: Request, db: DbSession, actor: CurrentActor, point_id: uuid
     point = service.get_point(db, actor, point_id)
     return render(
         request, "points/devices.html", section="points", point=point, tab="devices",
-        devices=service.list_devices(db, actor, point_id=point_id),
-        code=service.current_activation_code(db, actor, point_id=point_id),
+        devices=service.list_devices(db, actor, point_id=point_id), ofd_days_left=service.ofd_days_left,
+        warning_days=service.OFD_WARNING_DAYS, code=service.current_activation_code(db, actor, point_id=point_id),
     )
 
 
