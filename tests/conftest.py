@@ -38,7 +38,7 @@ from openkassa.catalog.service import create_product  # noqa: E402
 from openkassa.config import Settings, get_settings  # noqa: E402
 from openkassa.db import Base, Database  # noqa: E402
 from openkassa.schema import load_models, migrate  # noqa: E402
-from support import CHROMIUM_ARGS, Browser, Mailbox, chromium_path, create_owner, sign_in  # noqa: E402
+from support import CHROMIUM_ARGS, Api, Browser, Mailbox, Register, chromium_path, create_owner, point_json, sign_in  # noqa: E402
 
 get_settings.cache_clear()
 load_models()
@@ -129,6 +129,81 @@ def owner(db: Database, new_browser) -> Browser:
     """A signed-in owner of a fresh account on the Standard plan (e-mail owner@shop.ru)."""
     create_owner(db, email="owner@shop.ru", plan="standard")
     return sign_in(new_browser(), "owner@shop.ru")
+
+
+@pytest.fixture(name="point_json")
+def point_json_fixture():
+    """Build a valid point's JSON with some fields overridden."""
+    return point_json
+
+
+@pytest.fixture
+def api(owner) -> Api:
+    """The owner's JSON API."""
+    return Api(owner)
+
+
+@pytest.fixture
+def api_of():
+    """Wrap any signed-in browser as a JSON API client."""
+    return Api
+
+
+@pytest.fixture
+def new_point(api):
+    """Create a point of the owner through the JSON API; returns its JSON."""
+
+    def make(**overrides) -> dict:
+        response = api.post("/api/v1/points", json=point_json(**overrides))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def point(new_point) -> dict:
+    """A point of the owner with the defaults of `point_json`."""
+    return new_point()
+
+
+@pytest.fixture
+def register(new_browser) -> Register:
+    """A register not yet bound to any point (its own client, no cookies of the owner)."""
+    return Register(new_browser())
+
+
+@pytest.fixture
+def new_register(new_browser):
+    """A factory of further registers (each its own client)."""
+    return lambda: Register(new_browser())
+
+
+@pytest.fixture
+def fresh_code(api):
+    """Ask the back office for a new activation code of a point; returns the code."""
+
+    def issue(point_id) -> str:
+        response = api.post(f"/api/v1/points/{point_id}/activation-code")
+        assert response.status_code == 201, response.text
+        return response.json()["code"]
+
+    return issue
+
+
+@pytest.fixture
+def bound_register(point, register, fresh_code) -> Register:
+    """A register bound to `point`."""
+    response = register.activate(fresh_code(point["id"]))
+    assert response.status_code == 201, response.text
+    return register
+
+
+@pytest.fixture
+def stranger(db, new_browser) -> Api:
+    """The signed-in owner of another account (stranger@other.ru), as a JSON API client."""
+    create_owner(db, email="stranger@other.ru", plan="standard", company="ООО «Чужие»")
+    return Api(sign_in(new_browser(), "stranger@other.ru"))
 
 
 @pytest.fixture

@@ -136,3 +136,36 @@ def chromium_path() -> str:
 def field(page, label: str):
     """The form field labelled `label` (a required field's label ends with a " *" mark)."""
     return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+class Register:
+    """A cash register app: activates with a code, then calls the device API with its token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token: str | None = None
+
+    def activate(self, code: str, *, name: str = "Касса 1", app_version: str = "1.4.2", serial: str = "SN-0001"):
+        response = self.client.post(
+            "/api/device/v1/activate",
+            json={"code": code, "device": {"name": name, "app_version": app_version, "serial": serial}},
+        )
+        if response.status_code == 201:
+            self.token = response.json()["token"]
+        return response
+
+    def me(self, token: str | None = None):
+        return self.client.get("/api/device/v1/me", headers={"Authorization": f"Bearer {token or self.token}"})
+
+
+def point_json(**overrides) -> dict:
+    """A complete, valid point as the JSON API takes it."""
+    data = {
+        "name": "Магазин на Ленина",
+        "address": "г. Казань, ул. Ленина, д. 1",
+        "inn": "7707083893",
+        "timezone": "Europe/Moscow",
+        "tax_systems": [2],
+        "default_tax_system": 2,
+    }
+    return {**data, **overrides}

@@ -300,13 +300,13 @@ def find_by_barcode(session: Session, actor: Actor, catalog_id: uuid.UUID, code:
 
 
 def add_from_register(session: Session, *, account_id: uuid.UUID, catalog_id: uuid.UUID, name: str, price: int,
-                      barcode: str | None) -> Product:
+                      barcode: str | None, product_id: uuid.UUID | None = None) -> Product:
     """A product a cashier made at the till (an unknown barcode scanned): it stays marked until a person edits it.
 
-    Called by the device API, which has checked the register's point; a barcode taken meanwhile by
-    another product is not given again."""
+    Called by the device API, which has checked the register's point; `product_id` is the id the
+    register gave it. A barcode taken meanwhile by another product is not given again."""
     data = ProductIn(name=name, price=price, free_price=True, barcodes=[barcode] if barcode else [])
-    product = Product(account_id=account_id, catalog_id=catalog_id, name=data.name, price=data.price,
+    product = Product(id=product_id or new_id(), account_id=account_id, catalog_id=catalog_id, name=data.name, price=data.price,
                       free_price=True, from_register=True, revision=next_revision(session, account_id))
     session.add(product)
     session.flush()

@@ -129,6 +129,10 @@ class EmulatedOfd:
         )
 
     def operator_sign(self, fn_serial: str, document: bytes) -> bytes:
-        """ФПО: HMAC-SHA256 over the drive serial and the document, first 16 bytes."""
-        mac = hmac.new(self._key, fn_serial.encode("utf-8") + document, hashlib.sha256)
-        return mac.digest()[:OPERATOR_SIGN_LENGTH]
+        return operator_sign(self._key, fn_serial, document)
+
+
+def operator_sign(key: bytes, fn_serial: str, document: bytes) -> bytes:
+    """An emulated OFD's ФПО: HMAC-SHA256 with its key over the drive serial and the document, first 16 bytes."""
+    mac = hmac.new(key, fn_serial.encode("utf-8") + document, hashlib.sha256)
+    return mac.digest()[:OPERATOR_SIGN_LENGTH]

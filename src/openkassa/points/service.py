@@ -320,6 +320,11 @@ def list_cashiers(session: Session, actor: Actor, *, point_id: uuid.UUID | None 
     return list(session.scalars(query))
 
 
+def cashier_ids(session: Session, *, account_id: uuid.UUID) -> set[uuid.UUID]:
+    """Every cashier the account ever had, archived ones too: their past documents stay theirs."""
+    return set(session.scalars(select(Cashier.id).where(Cashier.account_id == account_id)))
+
+
 def get_cashier(session: Session, actor: Actor, cashier_id: uuid.UUID) -> Cashier:
     require(actor, Permission.VIEW)
     cashier = session.get(Cashier, cashier_id)
