@@ -28,6 +28,7 @@ from openkassa.points import api as points_api
 from openkassa.points import device_api
 from openkassa.points import views as points_views
 from openkassa.sales import device_api as sales_device_api
+from openkassa.sales import views as sales_views
 from openkassa.web import flash
 from openkassa.web.security import CSRF_COOKIE, csrf_token_for, language_for
 from openkassa.web.templating import STATIC_DIR, is_htmx, render
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         catalog_api.router,
         device_api.router,
         sales_device_api.router,
+        sales_views.router,
     ):
         app.include_router(router)
     return app

@@ -207,3 +207,34 @@ def test_a_product_made_at_the_till_joins_the_points_catalog(till, api, point):
     # then the owner finds it in the point's catalog by its barcode, marked as made at the till
     found = api.get(f"/api/v1/catalogs/{point['catalog_id']}/products", params={"q": "4600000000015"}).json()
     assert [(p["name"], p["from_register"]) for p in found["items"]] == [("Конфеты", True)]
+
+
+def test_the_owner_sees_the_points_documents_and_what_waits_in_quarantine(till, owner, point):
+    # given a register that uploaded a sale and a receipt that disagrees with its drive
+    opened, good, bad = till.open_shift(), till.sell(), till.sell()
+    body = bad.model_dump(mode="json")
+    body["total"] = 1
+    till.results(opened, good, body)
+
+    # when the owner opens the point's documents
+    page = owner.get(f"/points/{point['id']}/documents").text
+
+    # then the sale is listed with its sum, and the quarantined one with its reason
+    assert "Sale" in page and "₽45.00" in page
+    assert "Quarantine" in page and "0.01 ₽" in page  # the reason, written when the register uploaded it
+    # and the quarantine filter shows only that one
+    waiting = owner.get(f"/points/{point['id']}/documents", params={"quarantined": "true"}).text
+    assert waiting.count('href="/documents/') == 1 and str(bad.id) in waiting
+    # and its page shows the document as the register sent it
+    detail = owner.get(f"/documents/{bad.id}")
+    assert detail.status_code == 200 and "Quarantine" in detail.text and str(bad.id) in detail.text
+
+
+def test_another_accounts_document_is_not_found(till, stranger):
+    # given the owner's register uploaded a shift opening
+    opened = till.open_shift()
+    till.results(opened)
+
+    # when another account's owner asks for it
+    # then it does not exist for them
+    assert stranger.get(f"/documents/{opened.id}").status_code == 404

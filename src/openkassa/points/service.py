@@ -320,9 +320,9 @@ def list_cashiers(session: Session, actor: Actor, *, point_id: uuid.UUID | None 
     return list(session.scalars(query))
 
 
-def cashier_ids(session: Session, *, account_id: uuid.UUID) -> set[uuid.UUID]:
-    """Every cashier the account ever had, archived ones too: their past documents stay theirs."""
-    return set(session.scalars(select(Cashier.id).where(Cashier.account_id == account_id)))
+def cashier_names(session: Session, *, account_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Every cashier the account ever had, archived ones too (their past documents stay theirs), by id."""
+    return dict(session.execute(select(Cashier.id, Cashier.name).where(Cashier.account_id == account_id)).all())
 
 
 def get_cashier(session: Session, actor: Actor, cashier_id: uuid.UUID) -> Cashier:

@@ -24,16 +24,19 @@ import hmac
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import Row, insert, select, tuple_, update
+from sqlalchemy import Row, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from openkassa.accounts.roles import Permission
+from openkassa.accounts.service import Actor, require
 from openkassa.catalog import service as catalog_service
 from openkassa.db import utcnow
-from openkassa.errors import Conflict, DomainError
+from openkassa.errors import Conflict, DomainError, Invalid, NotFound
 from openkassa.fiscal import documents as fiscal_documents
 from openkassa.fiscal.arithmetic import line_amount
 from openkassa.fiscal.drive import verify
@@ -114,7 +117,7 @@ def ingest(session: Session, *, device: Device, point: RetailPoint, documents: l
         device=device, point=point, now=now,
         drives=dict(session.execute(select(FiscalDrive.fn_serial, FiscalDrive.key)
                                     .where(FiscalDrive.account_id == device.account_id)).all()),
-        cashiers=points_service.cashier_ids(session, account_id=device.account_id),
+        cashiers=set(points_service.cashier_names(session, account_id=device.account_id)),
     )
     checked = [_check(index, document_id, documents[index], context)
                for document_id, index in first_of.items() if document_id not in stored]
@@ -141,7 +144,7 @@ def ingest(session: Session, *, device: Device, point: RetailPoint, documents: l
 class _Context:
     device: Device
     point: RetailPoint
-    now: object
+    now: datetime
     drives: dict[str, bytes]
     cashiers: set[uuid.UUID]
 
@@ -327,7 +330,7 @@ def _compare_settlement(item: _Checked, document: protocol.Receipt, fiscal: fisc
     row.update(settlement=int(fiscal.settlement), total=fiscal.total, **{name: getattr(fiscal, name) for name in _TENDERS})
 
 
-def _acknowledge(session: Session, checked: list[_Checked], *, ofd_key: bytes, now) -> None:
+def _acknowledge(session: Session, checked: list[_Checked], *, ofd_key: bytes, now: datetime) -> None:
     """Play the OFD for every signed document: one acknowledged document per drive number."""
     signed = [item for item in checked if item.signed]
     if not signed:
@@ -359,7 +362,7 @@ def _acknowledge(session: Session, checked: list[_Checked], *, ofd_key: bytes, n
 class _Taken:
     id: uuid.UUID
     tlv: bytes
-    ofd_received_at: object
+    ofd_received_at: datetime
     ofd_sign: bytes
 
 
@@ -397,3 +400,58 @@ def _follow_up(session: Session, written: list[_Checked], point: RetailPoint) ->
             _judged(item)
             session.execute(update(SalesDocument).where(SalesDocument.id == product.id)
                             .values(status=item.row["status"], reason=item.row["reason"]))
+
+
+# --- the ЛК -----------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    documents: list[SalesDocument]
+    cashiers: dict[uuid.UUID, str]
+    next_cursor: str | None  # the `before` of the next page, None on the last
+    quarantined: int  # how many of the point's documents wait in quarantine
+
+
+def list_documents(session: Session, actor: Actor, *, point_id: uuid.UUID, quarantined: bool = False,
+                   before: str | None = None) -> DocumentPage:
+    """A point's documents, newest first, a page at a time; only the quarantined ones when asked."""
+    require(actor, Permission.VIEW)
+    point = points_service.get_point(session, actor, point_id)
+    scope = (SalesDocument.account_id == actor.account_id, SalesDocument.point_id == point.id)
+    query = select(SalesDocument).where(*scope)
+    if quarantined:
+        query = query.where(SalesDocument.status == QUARANTINED)
+    if before:
+        made_at, document_id = _read_cursor(before)
+        query = query.where(tuple_(SalesDocument.made_at, SalesDocument.id) < tuple_(made_at, document_id))
+    documents = list(session.scalars(query.order_by(SalesDocument.made_at.desc(), SalesDocument.id.desc())
+                                     .limit(PAGE_SIZE + 1)))
+    more = len(documents) > PAGE_SIZE
+    documents = documents[:PAGE_SIZE]
+    waiting = session.scalar(select(func.count()).select_from(SalesDocument)
+                             .where(*scope, SalesDocument.status == QUARANTINED))
+    return DocumentPage(documents=documents, cashiers=points_service.cashier_names(session, account_id=actor.account_id),
+                        next_cursor=f"{documents[-1].made_at.isoformat()}_{documents[-1].id}" if more else None,
+                        quarantined=waiting)
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        made_at, document_id = cursor.rsplit("_", 1)
+        return datetime.fromisoformat(made_at), uuid.UUID(document_id)
+    except ValueError:
+        raise Invalid(fields={"before": _("This page link is broken; open the list again.")}) from None
+
+
+def get_document(session: Session, actor: Actor, document_id: uuid.UUID) -> tuple[SalesDocument, list[ReceiptLine]]:
+    """One document of the account with its receipt lines."""
+    require(actor, Permission.VIEW)
+    document = session.get(SalesDocument, document_id)
+    if document is None or document.account_id != actor.account_id:
+        raise NotFound()
+    lines = list(session.scalars(select(ReceiptLine).where(ReceiptLine.document_id == document.id)
+                                 .order_by(ReceiptLine.position)))
+    return document, lines
