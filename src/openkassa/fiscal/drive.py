@@ -479,6 +479,16 @@ class SoftwareDrive:
     def cash_out(self, amount: int, cashier: str | None = None, request_id: str | None = None) -> CashOperation:
         return self._cash("out", amount, cashier, request_id)
 
+    def cash_operation(self, request_id: str) -> CashOperation | None:
+        """The cash operation made for `request_id`, if any (a register recovering after a crash asks)."""
+        with self._held() as db:
+            row = db.execute(
+                "SELECT shift, kind, amount, made_at, cashier FROM cash_operations WHERE request_id = ?", (_request_id(request_id),)
+            ).fetchone()
+        if row is None:
+            return None
+        return CashOperation(shift=row[0], kind=row[1], amount=row[2], made_at=datetime.fromisoformat(row[3]), cashier=row[4])
+
     def x_report(self) -> XReport:
         with self._held() as db:
             self._registered()

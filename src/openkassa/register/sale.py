@@ -104,10 +104,12 @@ def _payments(tenders: list[Tender], change: int) -> tuple[protocol.Payment, ...
     return tuple(reversed(payments))
 
 
-def document(closed: Closed, signed: fiscal.Receipt, *, id: uuid.UUID, made_at: datetime, shift: int,
+def document(closed: Closed, signed: fiscal.Receipt | None, *, id: uuid.UUID, made_at: datetime, shift: int,
              cashier_id: uuid.UUID | None, original_id: uuid.UUID | None = None) -> protocol.Receipt:
-    """The receipt as the register uploads it: its view of the sale and the drive's signed bytes."""
+    """The receipt as the register uploads it: its view of the sale and the drive's signed bytes
+    (empty while `signed` is None: the copy written down before the drive signs)."""
     return protocol.Receipt(
-        id=id, made_at=made_at, cashier_id=cashier_id, shift=shift, settlement=int(signed.settlement),
+        id=id, made_at=made_at, cashier_id=cashier_id, shift=shift, settlement=int(closed.draft.settlement),
         lines=list(closed.lines), payments=list(closed.payments), total=closed.total,
-        buyer_contact=signed.buyer_contact or "", original_id=original_id, fiscal=signed.to_bytes())
+        buyer_contact=closed.draft.buyer_contact or "", original_id=original_id,
+        fiscal=b"" if signed is None else signed.to_bytes())

@@ -1,0 +1,629 @@
+"""The till: everything a cashier does, without a screen — the Textual app and the headless mode
+drive it, and so do the tests.
+
+It holds the three local stores — the fiscal drive (`drive.db`, the software drive by default),
+the journal (`register.db`, see `journal.py`) and the catalog cache (`catalog.db`) — and the
+cashier's current receipt. Every operation works offline: what the server must learn goes to the
+journal's outbox and `sync.py` uploads it when it can.
+
+Durability, step by step (a register may be killed at any instruction):
+1. the operation is written to the journal as an intent, with the number the drive will give it;
+2. the drive signs (and durably stores) the document;
+3. the document joins the outbox and the intent goes, in one transaction.
+`recover()`, run at every start, completes each intent the drive did (its document is in the
+drive's archive under the expected number, or its cash operation under its request id) and drops
+the others; then any document of the drive the journal has never seen (the registration report,
+say) is queued as a fiscal report. So a receipt the drive signed is uploaded exactly once, and
+one it did not sign never is.
+
+Rights: a cashier signs in with a PIN; the ЛК's rights (returns, discounts, price change, cash
+drawer, closing the shift) and the point's settings (free price, returns without a receipt, the
+payment kinds, carry-over cash) are checked here, with a message in Russian for the cashier.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openkassa.fiscal import documents as fiscal
+from openkassa.fiscal import layout, qr
+from openkassa.fiscal.arithmetic import line_amount
+from openkassa.fiscal.device import DriveStatus, ShiftState, XReport
+from openkassa.fiscal.drive import OFD_WAIT_LIMIT, SHIFT_LIMIT, SoftwareDrive
+from openkassa.fiscal.enums import CorrectionType, ItemType, SettlementType, TaxSystem, Unit, VatRate
+from openkassa.fiscal.errors import FiscalError
+from openkassa.protocol import documents as protocol
+from openkassa.protocol.changes import CashierLine, PointLine
+from openkassa.register import sale
+from openkassa.register.catalog import LocalCatalog, Product
+from openkassa.register.journal import Journal
+
+SHIFT_WARNING = timedelta(hours=1)  # the cashier is told this long before the 24-hour rule bites
+OFD_WARNING = timedelta(days=5)  # … and this long before the 30-day rule does
+KKT_VERSION = "1.0"
+
+
+class TillError(Exception):
+    """A refusal for the cashier, in words they understand."""
+
+
+@dataclass
+class Cart:
+    """The receipt being rung up (or a parked one): lines, the receipt discount, the buyer's contact."""
+
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    lines: list[sale.CartLine] = field(default_factory=list)
+    receipt_discount: int = 0
+    buyer_contact: str = ""
+    settlement: SettlementType = SettlementType.SALE
+    original_id: uuid.UUID | None = None  # a return: the receipt it returns
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line_amount(line.price, line.quantity) - line.discount for line in self.lines)
+
+    @property
+    def due(self) -> int:
+        return max(0, self.subtotal - self.receipt_discount)
+
+    def as_json(self) -> dict:
+        return {
+            "id": str(self.id), "receipt_discount": self.receipt_discount, "buyer_contact": self.buyer_contact,
+            "settlement": int(self.settlement), "original_id": str(self.original_id) if self.original_id else None,
+            "lines": [{"product_id": str(line.product_id) if line.product_id else None, "name": line.name,
+                       "price": line.price, "quantity": line.quantity, "vat": int(line.vat), "unit": int(line.unit),
+                       "kind": int(line.kind), "discount": line.discount} for line in self.lines],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Cart:
+        lines = [sale.CartLine(product_id=uuid.UUID(line["product_id"]) if line["product_id"] else None, name=line["name"],
+                               price=line["price"], quantity=line["quantity"], vat=VatRate(line["vat"]),
+                               unit=Unit(line["unit"]), kind=ItemType(line["kind"]), discount=line["discount"])
+                 for line in data["lines"]]
+        return cls(id=uuid.UUID(data["id"]), lines=lines, receipt_discount=data["receipt_discount"],
+                   buyer_contact=data["buyer_contact"], settlement=SettlementType(data["settlement"]),
+                   original_id=uuid.UUID(data["original_id"]) if data["original_id"] else None)
+
+
+@dataclass(frozen=True)
+class Done:
+    """A receipt signed: the document uploaded, the fiscal receipt, the change and its printout."""
+
+    document: protocol.Receipt
+    receipt: fiscal.Receipt | fiscal.CorrectionReceipt
+    change: int
+
+    def text(self, width: int = 32, header: tuple[str, ...] = (), footer: tuple[str, ...] = ()) -> str:
+        return layout.render(self.receipt, width=width, header=header, footer=footer, qr_code="none")
+
+    @property
+    def qr(self) -> str:
+        return qr.build(qr.of_receipt(self.receipt))
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the screen shows in its status line, warnings first."""
+
+    shift: int
+    shift_state: ShiftState
+    shift_opened_at: datetime | None
+    unsynced: int  # documents in the outbox the server has not confirmed
+    unsent_to_ofd: int
+    warnings: tuple[str, ...]
+
+
+class Till:
+    """The register's working state. Open it with `Till.open(data_dir)`; call `recover()` first."""
+
+    def __init__(self, folder: Path, journal: Journal, catalog: LocalCatalog, drive: SoftwareDrive | None,
+                 clock: Callable[[], datetime] | None = None):
+        self.folder = folder
+        self.journal = journal
+        self.catalog = catalog
+        self.drive = drive
+        self._clock = clock
+        self.cashier: CashierLine | None = None
+        self.cart = Cart()
+
+    @classmethod
+    def open(cls, folder: str | Path, *, clock: Callable[[], datetime] | None = None) -> Till:
+        """The register whose files are in `folder` (made if new); the drive opens once it exists."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        journal = Journal.open(folder / "register.db")
+        catalog = LocalCatalog.open(folder / "catalog.db")
+        till = cls(folder, journal, catalog, None, clock)
+        if (folder / "drive.db").exists():
+            till.drive = SoftwareDrive.open(folder / "drive.db", clock=till._local_now)
+        return till
+
+    def close(self) -> None:
+        if self.drive is not None:
+            self.drive.close()
+        self.catalog.close()
+        self.journal.close()
+
+    def __enter__(self) -> Till:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- time and settings ----------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """Now, aware (UTC) — documents' `made_at`."""
+        return self._clock() if self._clock else datetime.now(UTC)
+
+    def _local_now(self) -> datetime:
+        """The local time at the point (naive), as the drive writes it (1012)."""
+        point = self.catalog.point()
+        zone = ZoneInfo(point.timezone) if point else UTC
+        return self.now().astimezone(zone).replace(tzinfo=None)
+
+    @property
+    def point(self) -> PointLine:
+        point = self.catalog.point()
+        if point is None:
+            raise TillError("Касса ещё не получила настройки точки: подключите её к серверу.")
+        return point
+
+    # --- the fiscal drive -----------------------------------------------------------------------------
+
+    def ensure_drive(self, *, kkt_serial: str = "", ofd_name: str = "OpenKassa") -> SoftwareDrive:
+        """The register's software drive: made and registered for the point at first use.
+
+        The back office plays the OFD for it: `ofd_name`, and the seller's own INN as the operator's
+        (a self-hosted back office belongs to the seller). The registration number is random."""
+        if self.drive is not None:
+            return self.drive
+        point = self.point
+        path = self.folder / "drive.db"
+        drive = SoftwareDrive.open(path, clock=self._local_now) if path.exists() else SoftwareDrive.create(path, clock=self._local_now)
+        if drive.status().registration is None:
+            report = fiscal.RegistrationReport(
+                kkt_serial=(kkt_serial or f"{secrets.randbelow(10**14):014d}")[:20], kkt_version=KKT_VERSION,
+                cashier="Администратор", tax_systems=TaxSystem(sum(point.tax_systems)), key_resource_days=0,
+                ofd_inn=point.inn, ofd_name=ofd_name)
+            drive.register(report, registration_number=f"{secrets.randbelow(10**16):016d}", user_inn=point.inn,
+                           user=point.name, address=point.address, place=point.name)
+        self.drive = drive
+        self.recover()
+        return drive
+
+    def _drive(self) -> SoftwareDrive:
+        if self.drive is None:
+            raise TillError("Фискальный накопитель не подключён.")
+        return self.drive
+
+    def recover(self) -> int:
+        """Complete or drop what a crash left half done; queue the drive's documents the journal lacks.
+        Returns how many documents joined the outbox."""
+        if self.drive is None:
+            return 0
+        added = 0
+        status = self.drive.status()
+        for intent in self.journal.intents():
+            body = dict(intent.body)
+            if intent.kind == "cash":
+                if self.drive.cash_operation(str(intent.id)) is None:
+                    self.journal.abandon(intent.id)
+                    continue
+                self.journal.complete(protocol.DOCUMENT.validate_python(body))
+                added += 1
+                continue
+            if intent.expected_number is None or intent.expected_number > status.last_document_number:
+                self.journal.abandon(intent.id)
+                if intent.kind in ("receipt", "correction") and "cart" in body:
+                    self.journal.park(uuid.UUID(body["cart"]["id"]), body["cart"])  # the cashier can ring it up again
+                continue
+            data = self.drive.document(intent.expected_number)
+            body.pop("cart", None)
+            document = protocol.DOCUMENT.validate_python(body | {"fiscal": data})
+            self._complete(document, fiscal.decode(data))
+            added += 1
+        known = self.journal.fiscal_numbers()
+        for number, data in self.drive.documents(since=1):
+            if number not in known:
+                report = protocol.FiscalReport(id=uuid.uuid4(), made_at=self.now(), fiscal=data)
+                added += self.journal.queue(report, fiscal_number=number)
+        return added
+
+    def _complete(self, document: protocol.Document, signed: fiscal.Document) -> None:
+        stamp = signed.stamp
+        receipt = None
+        if isinstance(signed, fiscal.Receipt | fiscal.CorrectionReceipt):
+            receipt = dict(shift=stamp.shift, number=stamp.receipt_number, fiscal_number=stamp.document_number,
+                           fiscal_sign=stamp.fiscal_sign_printed, settlement=int(signed.settlement), total=signed.total)
+        self.journal.complete(document, fiscal_number=stamp.document_number, receipt=receipt)
+
+    def _fiscal(self, kind: str, body: dict, form: Callable[[], fiscal.Document]) -> tuple[protocol.Document, fiscal.Document]:
+        """Steps 1–3 of the module docstring for one fiscal document: `body` is the document to upload
+        (its `fiscal` empty; `cart`, for a receipt, to resume it if the drive never signs)."""
+        drive = self._drive()
+        document_id = uuid.UUID(body["id"])
+        self.journal.intend(document_id, kind, body, drive.status().last_document_number + 1)
+        try:
+            signed = form()
+        except FiscalError as error:
+            self.journal.abandon(document_id)
+            raise TillError(_drive_refusal(error)) from error
+        body = {key: value for key, value in body.items() if key != "cart"}
+        document = protocol.DOCUMENT.validate_python(body | {"fiscal": signed.to_bytes(), "shift": signed.stamp.shift})
+        self._complete(document, signed)
+        return document, signed
+
+    def status(self) -> Status:
+        """The shift, the queues and what the cashier must be warned of."""
+        warnings = []
+        unsynced = self.journal.unsent_count()
+        if self.drive is None:
+            return Status(0, ShiftState.CLOSED, None, unsynced, 0, ("Фискальный накопитель не подключён.",))
+        drive = self.drive.status()
+        now = self._local_now()
+        if drive.shift_state is ShiftState.EXPIRED:
+            warnings.append("Смена открыта больше 24 часов: закройте её, продавать нельзя.")
+        elif drive.shift_state is ShiftState.OPEN and drive.shift_opened_at + SHIFT_LIMIT - now <= SHIFT_WARNING:
+            minutes = max(0, int((drive.shift_opened_at + SHIFT_LIMIT - now).total_seconds() // 60))
+            warnings.append(f"Смена закроется по правилу 24 часов через {minutes} мин.: закройте её вовремя.")
+        if drive.ofd_blocked:
+            warnings.append("Документы не переданы в ОФД 30 дней: касса не может продавать, подключите её к сети.")
+        elif drive.first_unsent_date is not None and drive.first_unsent_date + OFD_WAIT_LIMIT - now <= OFD_WARNING:
+            days = max(0, (drive.first_unsent_date + OFD_WAIT_LIMIT - now).days)
+            warnings.append(f"Документы не переданы в ОФД: через {days} дн. касса перестанет продавать.")
+        return Status(drive.shift, drive.shift_state, drive.shift_opened_at, unsynced, drive.unsent_count, tuple(warnings))
+
+    def drive_status(self) -> DriveStatus:
+        return self._drive().status()
+
+    # --- the cashier ------------------------------------------------------------------------------------
+
+    def sign_in(self, pin: str) -> CashierLine:
+        cashier = self.catalog.cashier_by_pin(pin)
+        if cashier is None:
+            raise TillError("Неверный PIN-код.")
+        self.cashier = cashier
+        return cashier
+
+    def sign_out(self) -> None:
+        self.cashier = None
+
+    def _need(self, right: str | None = None) -> CashierLine:
+        if self.cashier is None:
+            raise TillError("Войдите по PIN-коду.")
+        if right is not None and not getattr(self.cashier, right):
+            raise TillError({
+                "can_return": "У вас нет права оформлять возвраты.",
+                "can_discount": "У вас нет права давать скидки.",
+                "can_change_price": "У вас нет права менять цену.",
+                "can_cash_drawer": "У вас нет права вносить и выплачивать наличные.",
+                "can_close_shift": "У вас нет права закрывать смену.",
+            }[right])
+        return self.cashier
+
+    def _cashier_name(self) -> tuple[str | None, str | None]:
+        cashier = self.cashier
+        return (cashier.name[:64], cashier.inn or None) if cashier else (None, None)
+
+    # --- the shift ---------------------------------------------------------------------------------------
+
+    @property
+    def carried_over(self) -> int:
+        """Cash left in the drawer by the last shift, when the point carries it over."""
+        return int(self.journal.get("carried_over", "0"))
+
+    def open_shift(self, cash: int | None = None) -> fiscal.ShiftOpenReport:
+        cashier = self._need()
+        if cash is None:
+            cash = self.carried_over
+        if cash < 0:
+            raise TillError("Сумма в ящике не может быть отрицательной.")
+        body = protocol.ShiftOpen(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=1, cash=cash,
+                                  fiscal=b"").model_dump(mode="json")
+        drive = self._drive()
+        body["shift"] = drive.status().shift + 1
+        name, inn = self._cashier_name()
+        _document, report = self._fiscal("shift_open", body, lambda: drive.open_shift(cashier=name, cashier_inn=inn))
+        if cash:  # the opening balance goes into the drawer as a cash-in, as registers record it
+            self._cash("in", cash, "Остаток на начало смены")
+        return report
+
+    def x_report(self) -> XReport:
+        self._need()
+        try:
+            return self._drive().x_report()
+        except FiscalError as error:
+            raise TillError(_drive_refusal(error)) from error
+
+    def cash_in(self, amount: int, reason: str = "") -> None:
+        self._need("can_cash_drawer")
+        self._cash("in", amount, reason)
+
+    def cash_out(self, amount: int, reason: str = "") -> None:
+        self._need("can_cash_drawer")
+        self._cash("out", amount, reason)
+
+    def _cash(self, kind: str, amount: int, reason: str) -> None:
+        if amount <= 0:
+            raise TillError("Сумма должна быть больше нуля.")
+        drive = self._drive()
+        document = protocol.CashOperation(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id if self.cashier else None,
+                                          shift=max(1, drive.status().shift), kind=kind, amount=amount, reason=reason[:256])
+        self.journal.intend(document.id, "cash", document.model_dump(mode="json"), None)
+        name, _inn = self._cashier_name()
+        try:
+            (drive.cash_in if kind == "in" else drive.cash_out)(amount, cashier=name, request_id=str(document.id))
+        except FiscalError as error:
+            self.journal.abandon(document.id)
+            raise TillError(_drive_refusal(error)) from error
+        self.journal.complete(document)
+
+    def close_shift(self, counted_cash: int, carry_over: int = 0) -> fiscal.ShiftCloseReport:
+        cashier = self._need("can_close_shift")
+        if counted_cash < 0 or carry_over < 0:
+            raise TillError("Суммы не могут быть отрицательными.")
+        if carry_over and not self.point.carry_over_cash:
+            raise TillError("Точка не переносит остаток наличных на следующую смену.")
+        if carry_over > counted_cash:
+            raise TillError("Нельзя оставить в ящике больше, чем в нём есть.")
+        drive = self._drive()
+        shift = drive.status().shift
+        body = protocol.ShiftClose(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=max(1, shift),
+                                   counted_cash=counted_cash, carried_over=carry_over, fiscal=b"").model_dump(mode="json")
+        name, inn = self._cashier_name()
+        _document, report = self._fiscal("shift_close", body, lambda: drive.close_shift(cashier=name, cashier_inn=inn))
+        self.journal.set(carried_over=str(carry_over))
+        return report
+
+    # --- the receipt being rung up ----------------------------------------------------------------------
+
+    def scan(self, code: str) -> sale.CartLine | None:
+        """A barcode as a scanner types it: the product joins the receipt (one more if it is there
+        already); None when no product has this barcode."""
+        product = self.catalog.by_barcode(code.strip())
+        return None if product is None else self.add(product)
+
+    def search(self, text: str, limit: int = 20) -> list[Product]:
+        return self.catalog.search(text, limit)
+
+    def add(self, product: Product, quantity: int | None = None, price: int | None = None) -> sale.CartLine:
+        """Put a product on the receipt: `quantity` in thousandths (a weight, say; one piece by default),
+        `price` when the cashier sets it (a free-price product, or with the right to change prices)."""
+        self._need()
+        if product.archived:
+            raise TillError("Товар снят с продажи.")
+        if price is not None and price != product.price:
+            if not product.free_price:
+                if not self.point.allow_price_change:
+                    raise TillError("На этой точке цену менять нельзя.")
+                self._need("can_change_price")
+            if price < product.min_price:
+                raise TillError("Цена ниже минимальной для этого товара.")
+        elif product.free_price and product.price == 0:
+            raise TillError("Укажите цену: у товара свободная цена.")
+        if quantity is None:
+            if product.by_weight:
+                raise TillError("Укажите вес товара.")
+            quantity = 1000
+        if quantity <= 0:
+            raise TillError("Количество должно быть больше нуля.")
+        price = product.price if price is None else price
+        for line in self.cart.lines:
+            if line.product_id == product.id and line.price == price and not line.discount and not product.by_weight:
+                line.quantity += quantity
+                return line
+        line = sale.CartLine(product_id=product.id, name=product.name[:128], price=price, quantity=quantity,
+                             vat=VatRate(product.vat), unit=Unit(product.unit), kind=ItemType(product.kind))
+        self.cart.lines.append(line)
+        return line
+
+    def add_free(self, name: str, price: int, vat: VatRate = VatRate.NO_VAT) -> sale.CartLine:
+        """A sale at a free price of something not in the catalog, when the point allows it."""
+        self._need()
+        if not self.point.allow_free_price_sale:
+            raise TillError("На этой точке нельзя продавать по свободной цене.")
+        if price <= 0 or not name.strip():
+            raise TillError("Укажите название и цену.")
+        line = sale.CartLine(product_id=None, name=name.strip()[:128], price=price, vat=vat)
+        self.cart.lines.append(line)
+        return line
+
+    def new_product(self, barcode: str, name: str, price: int) -> sale.CartLine:
+        """An unknown barcode made into a product: it is sold now and joins the point's catalog once uploaded."""
+        self._need()
+        if not name.strip() or price <= 0:
+            raise TillError("Укажите название и цену нового товара.")
+        document = protocol.NewProduct(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id,
+                                       name=name.strip()[:128], barcode=barcode.strip(), price=price)
+        self.journal.queue(document)
+        line = sale.CartLine(product_id=document.id, name=document.name, price=price)
+        self.cart.lines.append(line)
+        return line
+
+    def set_quantity(self, index: int, quantity: int) -> None:
+        if quantity <= 0:
+            raise TillError("Количество должно быть больше нуля.")
+        self._line(index).quantity = quantity
+
+    def remove(self, index: int) -> None:
+        self._line(index)
+        del self.cart.lines[index]
+
+    def discount_line(self, index: int, *, amount: int = 0, percent: int = 0) -> None:
+        self._need("can_discount")
+        line = self._line(index)
+        gross = line_amount(line.price, line.quantity)
+        discount = amount or gross * percent // 100
+        if not 0 <= discount <= gross or not 0 <= percent <= 100:
+            raise TillError("Скидка не может быть больше суммы строки.")
+        line.discount = discount
+
+    def discount_receipt(self, *, amount: int = 0, percent: int = 0) -> None:
+        self._need("can_discount")
+        discount = amount or self.cart.subtotal * percent // 100
+        if not 0 <= discount <= self.cart.subtotal or not 0 <= percent <= 100:
+            raise TillError("Скидка не может быть больше суммы чека.")
+        self.cart.receipt_discount = discount
+
+    def _line(self, index: int) -> sale.CartLine:
+        if not 0 <= index < len(self.cart.lines):
+            raise TillError("Нет такой строки.")
+        return self.cart.lines[index]
+
+    def park(self) -> None:
+        """Put the receipt aside (the buyer went for something forgotten) and start a new one."""
+        if not self.cart.lines:
+            raise TillError("Чек пуст.")
+        self.journal.park(self.cart.id, self.cart.as_json())
+        self.cart = Cart()
+
+    def parked(self):
+        return self.journal.parked()
+
+    def resume(self, cart_id: uuid.UUID) -> None:
+        if self.cart.lines:
+            raise TillError("Сначала закройте или отложите текущий чек.")
+        data = self.journal.unpark(cart_id)
+        if data is None:
+            raise TillError("Отложенный чек не найден.")
+        self.cart = Cart.from_json(data)
+
+    def cancel(self) -> None:
+        self.cart = Cart()
+
+    def allowed_payments(self) -> list[str]:
+        point = self.point
+        kinds = ["cash", "card"]
+        kinds += [kind for kind, allowed in (("bonus", point.pay_bonus_card), ("gift", point.pay_gift_certificate),
+                                             ("advance", point.pay_advance), ("credit", point.allow_credit or point.allow_partial_payment))
+                  if allowed]
+        return kinds
+
+    def pay(self, tenders: list[sale.Tender], *, buyer_contact: str = "") -> Done:
+        """Close the receipt: the drive signs it, the outbox takes it, a new receipt starts."""
+        cashier = self._need()
+        cart = self.cart
+        if not cart.lines:
+            raise TillError("Чек пуст.")
+        allowed = self.allowed_payments()
+        for tender in tenders:
+            if tender.kind not in allowed:
+                raise TillError("Этот способ оплаты на точке не принимается.")
+        if cart.settlement is SettlementType.SALE_RETURN:
+            self._need("can_return")
+        contact = (buyer_contact or cart.buyer_contact).strip()
+        point = self.point
+        name, inn = self._cashier_name()
+        try:
+            closed = sale.close(cart.lines, tenders, tax_system=TaxSystem(point.default_tax_system), settlement=cart.settlement,
+                                receipt_discount=cart.receipt_discount, rounding=point.rounding if cart.settlement is SettlementType.SALE else 0,
+                                cashier=name, cashier_inn=inn, buyer_contact=contact or None,
+                                sender_email=self.journal.get("sender_email", "receipts@openkassa.invalid"))
+        except FiscalError as error:
+            raise TillError(_drive_refusal(error)) from error
+        drive = self._drive()
+        document_id = uuid.uuid4()
+        body = sale.document(closed, None, id=document_id, made_at=self.now(), shift=max(1, drive.status().shift),
+                             cashier_id=cashier.id, original_id=cart.original_id).model_dump(mode="json")
+        body["cart"] = cart.as_json()
+        document, signed = self._fiscal("receipt", body, lambda: drive.receipt(closed.draft, request_id=str(document_id)))
+        self.cart = Cart()
+        return Done(document=document, receipt=signed, change=closed.change)
+
+    # --- returns and corrections -------------------------------------------------------------------------
+
+    def find_receipt(self, text: str) -> protocol.Receipt:
+        """A sale made here, by «shift/number» (or the number in the current shift), or by its QR code."""
+        text = text.strip()
+        found = None
+        if text.startswith("t=") or "&fn=" in text:
+            try:
+                data = qr.parse(text)
+            except (ValueError, FiscalError) as error:
+                raise TillError("QR-код чека не читается.") from error
+            found = self.journal.find_receipt(fiscal_number=data.document_number, fiscal_sign=data.fiscal_sign)
+        else:
+            shift, _slash, number = text.rpartition("/")
+            if not number.isdigit() or (shift and not shift.isdigit()):
+                raise TillError("Введите номер чека (смена/номер) или отсканируйте QR-код.")
+            current = self.drive.status().shift if self.drive else 0
+            found = self.journal.find_receipt(shift=int(shift) if shift else current, number=int(number))
+        if found is None:
+            raise TillError("Чек не найден на этой кассе.")
+        return found
+
+    def start_return(self, original: protocol.Receipt, quantities: dict[int, int] | None = None) -> None:
+        """A return of some or all lines (`quantities`: line index → thousandths; all by default)."""
+        self._need("can_return")
+        if self.cart.lines:
+            raise TillError("Сначала закройте или отложите текущий чек.")
+        returned: dict[int, int] = {}
+        for earlier in self.journal.returns_of(original.id):
+            for index, line in enumerate(earlier.lines):
+                returned[index] = returned.get(index, 0) + line.quantity
+        cart = Cart(settlement=SettlementType.SALE_RETURN, original_id=original.id)
+        for index, line in enumerate(original.lines):
+            want = (quantities or {}).get(index, line.quantity if quantities is None else 0)
+            left = line.quantity - returned.get(index, 0)
+            if want > left:
+                raise TillError(f"По строке {index + 1} можно вернуть не больше {left / 1000:g}.")
+            if want:
+                # the line's price after its discounts, so the return gives back what was paid
+                price = line.amount * 1000 // line.quantity if line.quantity else line.price
+                cart.lines.append(sale.CartLine(product_id=line.product_id, name=line.name, price=price, quantity=want,
+                                                vat=VatRate(line.vat)))
+        if not cart.lines:
+            raise TillError("Нечего возвращать.")
+        self.cart = cart
+
+    def start_return_without_receipt(self) -> None:
+        self._need("can_return")
+        if not self.point.allow_return_without_receipt:
+            raise TillError("На этой точке возврат без чека запрещён.")
+        if self.cart.lines:
+            raise TillError("Сначала закройте или отложите текущий чек.")
+        self.cart = Cart(settlement=SettlementType.SALE_RETURN)
+
+    def correction(self, lines: list[sale.CartLine], tenders: list[sale.Tender], *, corrected_date: date,
+                   settlement: SettlementType = SettlementType.SALE, reason: str = "",
+                   order_number: str | None = None) -> Done:
+        """A correction receipt for a settlement made without a receipt (on own initiative, or by the tax office's order)."""
+        cashier = self._need("can_return")
+        name, inn = self._cashier_name()
+        closed = sale.close(lines, tenders, tax_system=TaxSystem(self.point.default_tax_system), settlement=settlement,
+                            cashier=name, cashier_inn=inn)
+        draft = fiscal.CorrectionReceipt(
+            **{key: getattr(closed.draft, key) for key in ("settlement", "tax_system", "items", "total", "cash", "electronic",
+                                                             "advance", "credit", "other", "cashier", "cashier_inn")},
+            corrected_date=corrected_date, order_number=order_number,
+            correction_type=CorrectionType.BY_ORDER if order_number else CorrectionType.OWN_INITIATIVE)
+        drive = self._drive()
+        document_id = uuid.uuid4()
+        body = protocol.Correction(id=document_id, made_at=self.now(), cashier_id=cashier.id, shift=max(1, drive.status().shift),
+                                   settlement=int(settlement), lines=list(closed.lines), payments=list(closed.payments),
+                                   total=closed.total, reason=reason[:256], fiscal=b"").model_dump(mode="json")
+        document, signed = self._fiscal("correction", body, lambda: drive.correction(draft, request_id=str(document_id)))
+        return Done(document=document, receipt=signed, change=closed.change)
+
+
+def _drive_refusal(error: FiscalError) -> str:
+    """The drive's refusal in the cashier's words."""
+    messages = {
+        "ShiftClosed": "Смена закрыта: откройте смену.",
+        "ShiftAlreadyOpen": "Смена уже открыта.",
+        "ShiftExpired": "Смена открыта больше 24 часов: закройте её.",
+        "OfdWaitExceeded": "Документы 30 дней не переданы в ОФД: касса не может продавать.",
+        "NotEnoughCash": "В ящике не хватает наличных.",
+        "DriveClosed": "Фискальный накопитель закрыт.",
+        "NotRegistered": "Касса не зарегистрирована.",
+        "TimeWentBackwards": "Часы кассы ушли назад: проверьте время.",
+    }
+    return messages.get(type(error).__name__, f"Касса отказала: {error}")

@@ -1,0 +1,232 @@
+"""The till: a cashier's work at the register, offline, against its own drive, journal and catalog.
+
+The point's settings, cashiers and products arrive as a changes stream (as from the server)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from openkassa.fiscal.device import ShiftState
+from openkassa.fiscal.enums import SettlementType, VatRate
+from openkassa.protocol import changes
+from openkassa.register import sale
+from openkassa.register.till import Till, TillError
+
+HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+MILK = uuid.UUID("00000000-0000-7000-8000-000000000001")
+CHEESE = uuid.UUID("00000000-0000-7000-8000-000000000002")
+SENIOR, JUNIOR = uuid.uuid4(), uuid.uuid4()
+
+
+def point_line(**overrides) -> changes.PointLine:
+    data = dict(id=uuid.uuid4(), catalog_id=uuid.uuid4(), name="Магазин у дома", address="г. Казань, ул. Ленина, 1",
+                inn="7707083893", timezone="Europe/Moscow", tax_systems=[2], default_tax_system=2, rounding=0,
+                receipt_header="", receipt_footer="Спасибо за покупку!", carry_over_cash=True,
+                allow_deferred_receipts=False, allow_price_change=True, allow_return_without_receipt=False,
+                allow_free_price_sale=True, pay_bonus_card=False, pay_gift_certificate=True, pay_advance=False,
+                allow_partial_payment=False, allow_credit=False, revision=1)
+    return changes.PointLine(**data | overrides)
+
+
+def cashier_line(id, name, pin, **rights) -> changes.CashierLine:
+    allowed = dict(can_return=True, can_discount=True, can_change_price=True, can_cash_drawer=True, can_close_shift=True)
+    return changes.CashierLine(id=id, name=name, inn="", pin_hash=HASHER.hash(pin), active=True, revision=1, **allowed | rights)
+
+
+def product_line(id, name, price, barcode, **overrides) -> changes.ProductLine:
+    data = dict(id=id, group_id=None, name=name, short_name="", article="", code="", barcodes=[barcode], price=price,
+                min_price=0, cost_price=0, vat=2, unit=0, kind=1, by_weight=False, free_price=False, archived=False,
+                from_register=False, revision=1)
+    return changes.ProductLine(**data | overrides)
+
+
+def stream(*lines) -> list:
+    return [changes.Begin(since=0, revision=1), *lines, changes.End(revision=1, lines=len(lines))]
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def open_till(tmp_path, clock):
+    opened = []
+
+    def make(**point) -> Till:
+        till = Till.open(tmp_path / "register", clock=clock)
+        opened.append(till)
+        if till.catalog.point() is None:
+            till.catalog.apply(stream(
+                point_line(**point),
+                cashier_line(SENIOR, "Иванова Анна", "1234"),
+                cashier_line(JUNIOR, "Петров Пётр", "5678", can_return=False, can_discount=False, can_cash_drawer=False,
+                             can_close_shift=False, can_change_price=False),
+                product_line(MILK, "Молоко 3,2% 1 л", 8990, "4600000000022"),
+                product_line(CHEESE, "Сыр российский", 89900, "2000000000015", by_weight=True, unit=11),
+            ))
+        till.ensure_drive()
+        return till
+
+    yield make
+    for till in opened:
+        till.close()
+
+
+@pytest.fixture
+def till(open_till) -> Till:
+    till = open_till()
+    till.sign_in("1234")
+    return till
+
+
+def test_a_cashier_opens_a_shift_sells_by_scanner_with_change_and_the_sale_waits_in_the_outbox(till):
+    # given a senior cashier who opened a shift with 1 000 ₽ in the drawer
+    till.open_shift(cash=100000)
+
+    # when she scans milk twice and a bread the catalog does not know, made into a product on the spot
+    till.scan("4600000000022")
+    till.scan("4600000000022\n")
+    assert till.scan("4600000000039") is None
+    till.new_product("4600000000039", "Хлеб бородинский", 5500)
+    # and the buyer pays 500 ₽ in cash
+    done = till.pay([sale.Tender("cash", 50000)])
+
+    # then the receipt holds two lines, its total and the change
+    assert [(line.name, line.quantity) for line in done.document.lines] == [("Молоко 3,2% 1 л", 2000), ("Хлеб бородинский", 1000)]
+    assert done.receipt.total == 2 * 8990 + 5500 and done.change == 50000 - 23480
+    assert done.receipt.stamp.receipt_number == 1
+    # and the printout shows ИТОГ and the QR string is the receipt's
+    assert "ИТОГ" in done.text() and f"s={234.80:.2f}" in done.qr
+    # and the outbox holds the shift opening, the opening cash-in, the new product, the receipt and the registration
+    assert till.status().unsynced == 5
+    assert till.cart.lines == []
+
+
+def test_a_weighed_product_needs_its_weight_and_is_priced_by_it(till):
+    till.open_shift()
+    cheese = till.catalog.by_barcode("2000000000015")
+    with pytest.raises(TillError, match="вес"):
+        till.add(cheese)
+    till.add(cheese, quantity=350)
+    done = till.pay([sale.Tender("card", 31465)])
+    assert done.receipt.total == 31465  # 899.00 × 0.350 kg
+
+
+def test_rights_from_the_back_office_apply(open_till):
+    # given a junior cashier without the right to discounts, returns, cash drawer or closing the shift
+    till = open_till()
+    till.sign_in("5678")
+    till.open_shift()
+    till.scan("4600000000022")
+    # then each of those is refused with a reason he understands
+    with pytest.raises(TillError, match="скидки"):
+        till.discount_receipt(percent=10)
+    with pytest.raises(TillError, match="вносить"):
+        till.cash_in(1000)
+    with pytest.raises(TillError, match="закрывать смену"):
+        till.close_shift(0)
+    with pytest.raises(TillError, match="PIN"):
+        till.sign_in("0000")
+
+
+def test_discounts_on_a_line_and_the_receipt_are_spread_to_the_kopeck(till):
+    till.open_shift()
+    till.scan("4600000000022")
+    till.add(till.catalog.by_barcode("4600000000022"), quantity=2000)
+    assert len(till.cart.lines) == 1  # the same product again adds to its line
+    till.discount_line(0, percent=10)  # 10 % of 269.70 → 26.97
+    till.discount_receipt(amount=1001)
+    done = till.pay([sale.Tender("cash", 30000)])
+    assert done.receipt.total == 3 * 8990 - 2697 - 1001
+    assert sum(line.discount for line in done.document.lines) == 2697 + 1001
+    assert sum(line.amount for line in done.document.lines) == done.receipt.total
+
+
+def test_a_parked_receipt_is_resumed_later(till):
+    till.open_shift()
+    till.scan("4600000000022")
+    till.park()
+    till.add(till.catalog.by_barcode("4600000000022"), quantity=3000)
+    till.pay([sale.Tender("card", 26970)])
+    [parked] = till.parked()
+    till.resume(parked.id)
+    assert [line.quantity for line in till.cart.lines] == [1000]
+    assert till.parked() == []
+
+
+def test_payments_the_point_does_not_take_are_refused_and_mixed_payments_work(till):
+    till.open_shift()
+    till.scan("4600000000022")
+    with pytest.raises(TillError, match="способ оплаты"):
+        till.pay([sale.Tender("bonus", 8990)])
+    done = till.pay([sale.Tender("gift", 5000, reference="GC-1"), sale.Tender("card", 2000), sale.Tender("cash", 5000)])
+    assert (done.receipt.advance, done.receipt.electronic, done.receipt.cash, done.change) == (5000, 2000, 1990, 3010)
+
+
+def test_a_return_by_receipt_number_gives_back_what_was_paid_and_not_more(till):
+    # given a sale of two milks with a receipt discount
+    till.open_shift()
+    till.add(till.catalog.by_barcode("4600000000022"), quantity=2000)
+    till.discount_receipt(amount=980)
+    sold = till.pay([sale.Tender("cash", 17000)])
+    # when the buyer brings one milk back, the receipt found by its number
+    original = till.find_receipt(str(sold.receipt.stamp.receipt_number))
+    till.start_return(original, {0: 1000})
+    returned = till.pay([sale.Tender("cash", 8500)])
+    # then the return gives back half of what was paid, as a return of a sale
+    assert returned.receipt.settlement is SettlementType.SALE_RETURN and returned.receipt.total == 8500
+    # and the other milk can be returned once, found by the receipt's QR code, but not a third
+    till.start_return(till.find_receipt(sold.qr), {0: 1000})
+    till.pay([sale.Tender("cash", 8500)])
+    with pytest.raises(TillError, match="не больше 0"):
+        till.start_return(original, {0: 1000})
+
+
+def test_a_return_without_a_receipt_needs_the_points_permission(till):
+    till.open_shift()
+    with pytest.raises(TillError, match="без чека"):
+        till.start_return_without_receipt()
+
+
+def test_the_shift_closes_with_counted_cash_and_carries_the_rest_over(till):
+    till.open_shift(cash=50000)
+    till.scan("4600000000022")
+    till.pay([sale.Tender("cash", 8990)])
+    till.cash_out(20000, "Инкассация")
+    x = till.x_report()
+    assert x.cash_in_drawer == 50000 + 8990 - 20000
+    till.close_shift(counted_cash=x.cash_in_drawer, carry_over=30000)
+    assert till.status().shift_state is ShiftState.CLOSED
+    assert till.carried_over == 30000
+
+
+def test_the_cashier_is_warned_before_the_24_hour_rule_bites(till, clock):
+    till.open_shift()
+    clock.now += timedelta(hours=23, minutes=30)
+    assert any("24 часов" in warning for warning in till.status().warnings)
+    clock.now += timedelta(hours=1)
+    assert till.status().shift_state is ShiftState.EXPIRED
+    till.scan("4600000000022")
+    with pytest.raises(TillError, match="24 часов"):
+        till.pay([sale.Tender("cash", 8990)])
+
+
+def test_a_correction_receipt_is_signed_and_queued(till):
+    till.open_shift()
+    done = till.correction([sale.CartLine(product_id=None, name="Продажа без чека", price=15000, vat=VatRate.NO_VAT)],
+                           [sale.Tender("cash", 15000)], corrected_date=datetime(2026, 11, 26).date(), reason="Сбой питания")
+    assert done.document.type == "correction" and done.receipt.total == 15000
