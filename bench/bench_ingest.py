@@ -70,7 +70,7 @@ def main() -> None:
         signed = drive.receipt(closed.draft)
         documents.append(sale.document(closed, signed, id=uuid.uuid4(), made_at=made_at + timedelta(seconds=n),
                                        shift=1, cashier_id=None).model_dump(mode="json"))
-    key = base64.b64encode(drive._secret).decode()
+    key = base64.b64encode(drive.key()).decode()
 
     base_url, server = serve(db, folder)
     register = httpx.Client(base_url=base_url, timeout=120)

@@ -1,4 +1,4 @@
-"""The `openkassa` command: serve, migrate, demo, import, worker."""
+"""The `openkassa` command: serve, migrate, demo, import, worker, register."""
 
 from __future__ import annotations
 
@@ -122,6 +122,53 @@ def _worker(args: argparse.Namespace) -> None:
         pass
 
 
+def _register(args: argparse.Namespace) -> None:
+    """The cashier's app (or, with --headless, its sync alone) on the register's data folder."""
+    import signal
+    import threading
+    from pathlib import Path
+
+    from openkassa.register.client import SyncError
+    from openkassa.register.sync import Link, bind
+    from openkassa.register.till import Till, TillError
+
+    folder = Path(args.data)
+    try:
+        if args.code:
+            if not args.server:
+                sys.exit("openkassa register: --code needs --server, the back office's address")
+            till = bind(folder, server=args.server, code=args.code, name=args.name)
+        else:
+            till = Till.open(folder)
+            if not till.journal.get("token"):
+                till.close()
+                if args.headless:
+                    sys.exit("openkassa register: this register is not bound; give --server and --code")
+                server = args.server or input("Адрес сервера (например, http://127.0.0.1:8000): ").strip()
+                till = bind(folder, server=server, code=input("Код активации: ").strip(), name=args.name)
+            elif till.drive is None and till.catalog.point() is not None:
+                till.ensure_drive()
+            till.recover()
+    except (TillError, SyncError) as error:
+        sys.exit(f"openkassa register: {error}")
+    link = Link(till)
+    try:
+        if args.headless:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            print(f"Register bound to {till.journal.get('server')}; syncing until stopped (Ctrl+C).", file=sys.stderr)
+            try:
+                link.run(stop)
+            except KeyboardInterrupt:
+                stop.set()
+        else:
+            from openkassa.register.app import RegisterApp
+
+            RegisterApp(till, link, receipts_dir=folder / "receipts", printer=args.printer, width=args.width).run()
+    finally:
+        till.close()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="openkassa", description="OpenKassa back office and cashier app")
     commands = root.add_subparsers(dest="command", required=True)
@@ -148,6 +195,16 @@ def parser() -> argparse.ArgumentParser:
     load.set_defaults(handler=_import)
 
     commands.add_parser("worker", help="deliver e-mails and other outbox jobs").set_defaults(handler=_worker)
+
+    register = commands.add_parser("register", help="the cashier's app of a register (or its sync alone, --headless)")
+    register.add_argument("--data", default="register-data", help="the register's folder: its fiscal drive, journal and catalog")
+    register.add_argument("--server", help="the back office's address, to bind the register")
+    register.add_argument("--code", help="the activation code shown on the point's page in the back office")
+    register.add_argument("--name", default="Касса", help="the register's name in the back office")
+    register.add_argument("--headless", action="store_true", help="no screen: upload and sync until stopped")
+    register.add_argument("--printer", help="an ESC/POS printer's device or file to print receipts to")
+    register.add_argument("--width", type=int, choices=(32, 48), default=32, help="receipt width: 32 (58 mm) or 48 (80 mm)")
+    register.set_defaults(handler=_register)
     return root
 
 

@@ -31,7 +31,7 @@ class Till:
                                             headers={"Authorization": f"Bearer {token or self.register.token}"})
 
     def tell_key(self):
-        key = base64.b64encode(self.drive._secret).decode()
+        key = base64.b64encode(self.drive.key()).decode()
         return self.call("PUT", "/drive", {"fn_serial": self.drive.serial, "key": key})
 
     def now(self) -> datetime:

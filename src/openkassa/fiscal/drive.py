@@ -336,6 +336,11 @@ class SoftwareDrive:
             os.close(lock_file)
             raise
 
+    def key(self) -> bytes:
+        """The secret this drive signs with. A real drive never gives its keys away; the emulator does,
+        so that a back office playing its OFD can check its fiscal signs (`verify`)."""
+        return self._secret
+
     def close(self) -> None:
         """Let go of the file (the drive itself stays as it is; see `close_drive` for form 6)."""
         with self._mutex:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,10 +97,12 @@ def _now() -> str:
 
 
 class Journal:
-    """The journal in one SQLite file. One process holds it (the register holds its drive too)."""
+    """The journal in one SQLite file. One process holds it (the register holds its drive too); its
+    threads (the screen, the sync worker) take turns on the one connection."""
 
     def __init__(self, connection: sqlite3.Connection):
         self._db = connection
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, path: str | Path) -> Journal:
@@ -121,18 +124,23 @@ class Journal:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, arguments: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, arguments).fetchall()
 
     # --- meta -------------------------------------------------------------------------------------
 
     def get(self, key: str, default: str | None = None) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = (self._rows("SELECT value FROM meta WHERE key = ?", (key,)) or [None])[0]
         return default if row is None else row[0]
 
     def set(self, **values: str | None) -> None:
@@ -153,7 +161,7 @@ class Journal:
                        (str(document_id), kind, expected_number, json.dumps(body, ensure_ascii=False), _now()))
 
     def intents(self) -> list[Intent]:
-        rows = self._db.execute("SELECT id, kind, expected_number, body FROM intents ORDER BY created_at").fetchall()
+        rows = self._rows("SELECT id, kind, expected_number, body FROM intents ORDER BY created_at")
         return [Intent(uuid.UUID(row[0]), row[1], row[2], json.loads(row[3])) for row in rows]
 
     def abandon(self, document_id: uuid.UUID) -> None:
@@ -186,11 +194,11 @@ class Journal:
     # --- the outbox -------------------------------------------------------------------------------
 
     def unsent(self, limit: int = protocol.MAX_DOCUMENTS) -> list[Queued]:
-        rows = self._db.execute("SELECT seq, id, body FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        rows = self._rows("SELECT seq, id, body FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", (limit,))
         return [Queued(row[0], uuid.UUID(row[1]), json.loads(row[2])) for row in rows]
 
     def unsent_count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+        return (self._rows("SELECT count(*) FROM outbox WHERE sent_at IS NULL") or [None])[0][0]
 
     def mark_sent(self, results: list[protocol.Result]) -> int:
         """Take the server's answers: documents it holds leave the queue. Returns how many did."""
@@ -202,10 +210,10 @@ class Journal:
 
     def fiscal_numbers(self) -> set[int]:
         """The drive numbers (1040) of every fiscal document in the outbox, sent or not."""
-        return {row[0] for row in self._db.execute("SELECT fiscal_number FROM outbox WHERE fiscal_number IS NOT NULL")}
+        return {row[0] for row in self._rows("SELECT fiscal_number FROM outbox WHERE fiscal_number IS NOT NULL")}
 
     def quarantined(self) -> list[tuple[uuid.UUID, str]]:
-        rows = self._db.execute("SELECT id, reason FROM outbox WHERE status = 'quarantined' ORDER BY seq").fetchall()
+        rows = self._rows("SELECT id, reason FROM outbox WHERE status = 'quarantined' ORDER BY seq")
         return [(uuid.UUID(row[0]), row[1] or "") for row in rows]
 
     # --- receipts made here -------------------------------------------------------------------------
@@ -217,21 +225,18 @@ class Journal:
             where, arguments = "r.fiscal_number = ? AND r.fiscal_sign = ?", (fiscal_number, fiscal_sign)
         else:
             where, arguments = "r.shift = ? AND r.number = ?", (shift, number)
-        row = self._db.execute(f"SELECT o.body FROM receipts r JOIN outbox o ON o.id = r.id WHERE {where} AND r.settlement = 1",
-                               arguments).fetchone()
+        row = (self._rows(f"SELECT o.body FROM receipts r JOIN outbox o ON o.id = r.id WHERE {where} AND r.settlement = 1",
+                          arguments) or [None])[0]
         return None if row is None else protocol.Receipt.model_validate_json(row[0])
 
-    def returns_of(self, original_id: uuid.UUID) -> list[protocol.Receipt]:
-        rows = self._db.execute("SELECT o.body FROM receipts r JOIN outbox o ON o.id = r.id WHERE r.original_id = ?",
-                                (str(original_id),)).fetchall()
-        return [protocol.Receipt.model_validate_json(row[0]) for row in rows]
+    def sales_count(self) -> int:
+        """Sales made here (returns and corrections apart)."""
+        return self._rows("SELECT count(*) FROM receipts WHERE settlement = 1")[0][0]
 
-    def shift_totals(self, shift: int) -> dict[str, int]:
-        """The shift's receipts by settlement type (1054): count and sum, for the cashier's screen."""
-        rows = self._db.execute("SELECT settlement, count(*), coalesce(sum(total), 0) FROM receipts WHERE shift = ? GROUP BY settlement",
-                                (shift,)).fetchall()
-        return {f"{settlement}": total for settlement, _count, total in rows} | {
-            f"{settlement}_count": count for settlement, count, _total in rows}
+    def returns_of(self, original_id: uuid.UUID) -> list[protocol.Receipt]:
+        rows = self._rows("SELECT o.body FROM receipts r JOIN outbox o ON o.id = r.id WHERE r.original_id = ?",
+                          (str(original_id),))
+        return [protocol.Receipt.model_validate_json(row[0]) for row in rows]
 
     # --- parked receipts ----------------------------------------------------------------------------
 
@@ -241,7 +246,7 @@ class Journal:
                        (str(cart_id), json.dumps(cart, ensure_ascii=False), _now()))
 
     def parked(self) -> list[Parked]:
-        rows = self._db.execute("SELECT id, cart, parked_at FROM parked ORDER BY parked_at").fetchall()
+        rows = self._rows("SELECT id, cart, parked_at FROM parked ORDER BY parked_at")
         return [Parked(uuid.UUID(row[0]), json.loads(row[1]), datetime.fromisoformat(row[2])) for row in rows]
 
     def unpark(self, cart_id: uuid.UUID) -> dict | None:
