@@ -22,7 +22,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -207,6 +207,13 @@ class Journal:
         with self._transaction() as db:
             db.executemany("UPDATE outbox SET sent_at = ?, status = ?, reason = ? WHERE id = ? AND sent_at IS NULL", held)
         return len(held)
+
+    def resend(self, fiscal_numbers: Iterable[int]) -> int:
+        """Put the fiscal documents with these numbers (1040) back in the queue; returns how many were sent."""
+        with self._transaction() as db:
+            cursor = db.executemany("UPDATE outbox SET sent_at = NULL WHERE fiscal_number = ? AND sent_at IS NOT NULL",
+                                    [(number,) for number in fiscal_numbers])
+            return cursor.rowcount
 
     def fiscal_numbers(self) -> set[int]:
         """The drive numbers (1040) of every fiscal document in the outbox, sent or not."""

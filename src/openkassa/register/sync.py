@@ -110,7 +110,8 @@ class Link:
         held = 0
         while batch := journal.unsent():
             results = self.client.upload([queued.body for queued in batch])
-            held += journal.mark_sent(results)
+            # The drive first: a register killed after it sends the batch again and the server answers
+            # the same acknowledgements; one killed after marking it sent would never drain its drive.
             for result in results:
                 if result.ofd is not None and drive is not None and result.ofd.fn_serial == drive.serial:
                     ofd = result.ofd
@@ -118,6 +119,7 @@ class Link:
                                                       received_at=ofd.received_at, operator_sign=ofd.operator_sign, code=ofd.code))
             if any(result.ofd is not None for result in results):
                 journal.set(last_ofd_exchange_at=datetime.now(UTC).isoformat())
+            held += journal.mark_sent(results)
             if len(results) and not any(result.status in ("accepted", "quarantined") for result in results):
                 break  # the server refused the whole head of the queue: try again later, not in a loop
         return held

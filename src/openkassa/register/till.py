@@ -231,10 +231,11 @@ class Till:
             self._complete(document, fiscal.decode(data))
             added += 1
         known = self.journal.fiscal_numbers()
-        for number, data in self.drive.documents(since=1):
-            if number not in known:
-                report = protocol.FiscalReport(id=uuid.uuid4(), made_at=self.now(), fiscal=data)
-                added += self.journal.queue(report, fiscal_number=number)
+        for number, data in self.drive.documents(since=max(known, default=0) + 1):
+            report = protocol.FiscalReport(id=uuid.uuid4(), made_at=self.now(), fiscal=data)
+            added += self.journal.queue(report, fiscal_number=number)
+        # Sent, but the drive still waits for the OFD's word (its answer was lost): send them again.
+        self.journal.resend(number for number, _data in self.drive.unsent(limit=1_000_000))
         return added
 
     def _complete(self, document: protocol.Document, signed: fiscal.Document) -> None:
