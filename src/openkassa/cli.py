@@ -133,6 +133,9 @@ def _register(args: argparse.Namespace) -> None:
     from openkassa.register.till import Till, TillError
 
     folder = Path(args.data)
+    stop = threading.Event()
+    if args.headless:  # a stop asked while binding ends the program once the binding is done
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         if args.code:
             if not args.server:
@@ -154,8 +157,6 @@ def _register(args: argparse.Namespace) -> None:
     link = Link(till)
     try:
         if args.headless:
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
             print(f"Register bound to {till.journal.get('server')}; syncing until stopped (Ctrl+C).", file=sys.stderr)
             try:
                 link.run(stop)
