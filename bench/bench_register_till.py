@@ -1,0 +1,134 @@
+"""BENCH: the register answers the cashier at once with a 1,000,000-item catalog (issue 5).
+
+- scan to line: `Till.scan(barcode)` of random barcodes — the product found in the local catalog and
+  put on the receipt (target with the screen: ≤ 20 ms); baseline: `LocalCatalog.by_barcode` alone;
+- close and sign: `Till.pay` of a three-line receipt — the arithmetic, the intent written down, the
+  drive's signature, the outbox (target ≤ 100 ms); baseline: the drive signing the same draft alone
+  (`SoftwareDrive.receipt`), its own fsync'd commit included;
+- with `--screen`, scan to line on screen: the barcode typed into the cashier's app and Enter pressed
+  (Textual's pilot, headless) until the line is in the receipt table.
+
+Run: `.venv/bin/python bench/bench_register_till.py [--products N] [--screen]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench_register_catalog import ean13, line, p95, stream
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser()
+    arguments.add_argument("--products", type=int, default=1_000_000)
+    arguments.add_argument("--runs", type=int, default=300)
+    arguments.add_argument("--screen", action="store_true")
+    options = arguments.parse_args()
+    folder = Path(tempfile.mkdtemp())
+
+    from argon2 import PasswordHasher
+
+    from openkassa.fiscal.enums import TaxSystem, VatRate
+    from openkassa.protocol.changes import Begin, CashierLine, End
+    from openkassa.register import sale
+    from openkassa.register.catalog import LocalCatalog
+    from openkassa.register.till import Till
+
+    lines = stream(options.products)
+    gc.freeze()
+    with LocalCatalog.open(folder / "catalog.db") as catalog:
+        catalog.apply(lines)
+        revision = catalog.revision
+        cashier = CashierLine(id=uuid.uuid4(), name="Кассир", inn="", pin_hash=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("1234"),
+                              can_return=True, can_discount=True, can_change_price=True, can_cash_drawer=True,
+                              can_close_shift=True, active=True, revision=revision + 1)
+        point = catalog.point().model_copy(update={"address": "г. Москва, ул. Тверская, 1", "revision": revision + 1})
+        catalog.apply([Begin(since=revision, revision=revision + 1), point, cashier, End(revision=revision + 1, lines=2)])
+    del lines
+    gc.unfreeze()
+    gc.collect()
+
+    chance = random.Random(7)
+    codes = [ean13(chance.randrange(options.products)) for _ in range(options.runs)]
+    with Till.open(folder) as till:
+        till.ensure_drive()
+        till.sign_in("1234")
+        till.open_shift()
+
+        def scan(code: str) -> None:
+            assert till.scan(code) is not None
+            if len(till.cart.lines) > 50:
+                till.cancel()
+
+        scans = _times(scan, codes)
+        lookups = _times(lambda code: till.catalog.by_barcode(code), codes)
+        line("register_scan_to_line_p95", p95(scans) * 1000, "ms", p95(lookups) * 1000,
+             f" median={sorted(scans)[len(scans) // 2] * 1000:.3f} ms, {options.products} products")
+
+        till.cancel()
+        pays = []
+        for n in range(options.runs // 3):
+            for code in codes[3 * n:3 * n + 3]:
+                till.scan(code)
+            started = time.perf_counter()
+            till.pay([sale.Tender("cash", 10_000_000)])
+            pays.append(time.perf_counter() - started)
+        drafts = []
+        for n in range(options.runs // 3):
+            products = [till.catalog.by_barcode(code) for code in codes[3 * n:3 * n + 3]]
+            closed = sale.close([sale.CartLine(product_id=p.id, name=p.name, price=p.price, vat=VatRate(p.vat)) for p in products],
+                                [sale.Tender("cash", 10_000_000)], tax_system=TaxSystem.OSN)
+            drafts.append(closed.draft)
+        signs = _times(lambda draft: till.drive.receipt(draft), drafts)
+        line("register_close_and_sign_p95", p95(pays) * 1000, "ms", p95(signs) * 1000,
+             f" median={sorted(pays)[len(pays) // 2] * 1000:.1f} ms")
+
+        if options.screen:
+            screen = asyncio.run(_on_screen(till, codes[:100]))
+            line("register_scan_to_line_on_screen_p95", p95(screen) * 1000, "ms", p95(scans) * 1000,
+                 f" median={sorted(screen)[len(screen) // 2] * 1000:.1f} ms (Textual pilot, headless)")
+
+
+def _times(action, inputs) -> list[float]:
+    for value in inputs[:20]:
+        action(value)
+    times = []
+    for value in inputs:
+        started = time.perf_counter()
+        action(value)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+async def _on_screen(till, codes: list[str]) -> list[float]:
+    """Type each barcode and Enter into the app; time until the receipt table has the new line."""
+    from openkassa.register.app import RegisterApp
+
+    app = RegisterApp(till)
+    times = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for code in codes:
+            till.cancel()
+            await app.refresh_receipt() if hasattr(app, "refresh_receipt") else None
+            before = len(till.cart.lines)
+            started = time.perf_counter()
+            await pilot.press(*code, "enter")
+            while len(till.cart.lines) == before:
+                await pilot.pause()
+            await pilot.pause()
+            times.append(time.perf_counter() - started)
+    return times
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()
