@@ -149,8 +149,8 @@ def _register(args: argparse.Namespace) -> None:
                     sys.exit("openkassa register: this register is not bound; give --server and --code")
                 server = args.server or input("Адрес сервера (например, http://127.0.0.1:8000): ").strip()
                 till = bind(folder, server=server, code=input("Код активации: ").strip(), name=args.name)
-            elif till.drive is None and till.catalog.point() is not None:
-                till.ensure_drive()
+            elif till.catalog.point() is not None:
+                till.ensure_drive()  # registers a drive whose making a crash cut short
             till.recover()
     except (TillError, SyncError) as error:
         sys.exit(f"openkassa register: {error}")

@@ -75,15 +75,23 @@ def test_offline_the_register_keeps_selling_and_uploads_everything_once_back(bou
     assert online.push() == 0
 
 
-def test_a_register_with_unsynced_documents_refuses_to_be_bound_again(bound, tmp_path, api, shop):
-    # given a register with a sale the server has not confirmed
+def test_a_register_with_unsynced_documents_binds_again_only_to_its_own_point(bound, api, shop, new_browser):
+    # given a register with a shift opening the server has not confirmed, unbound in the back office meanwhile
     till = bound
     till.sign_in("1234")
     till.open_shift()
     folder = till.folder
     till.close()
-    # when someone tries to bind it anew
-    code = api.post(f"/api/v1/points/{shop['id']}/activation-code").json()["code"]
+    other = api.post("/api/v1/points", json={"name": "Второй", "address": "г. Казань, ул. Баумана, 2", "inn": "7707083893",
+                                              "timezone": "Europe/Moscow", "tax_systems": [2], "default_tax_system": 2}).json()
+
+    # when someone binds it to another point
+    code = api.post(f"/api/v1/points/{other['id']}/activation-code").json()["code"]
     # then it refuses and says why
     with pytest.raises(TillError, match="невыгруженных"):
-        bind(folder, server="http://testserver", code=code)
+        bind(folder, server="http://testserver", code=code, http=new_browser())
+
+    # and bound again to its own point, it uploads what waited
+    code = api.post(f"/api/v1/points/{shop['id']}/activation-code").json()["code"]
+    with bind(folder, server="http://testserver", code=code, http=new_browser()) as till:
+        assert till.journal.unsent_count() == 0

@@ -230,3 +230,113 @@ def test_a_correction_receipt_is_signed_and_queued(till):
     done = till.correction([sale.CartLine(product_id=None, name="Продажа без чека", price=15000, vat=VatRate.NO_VAT)],
                            [sale.Tender("cash", 15000)], corrected_date=datetime(2026, 11, 26).date(), reason="Сбой питания")
     assert done.document.type == "correction" and done.receipt.total == 15000
+
+
+def test_returns_count_by_the_line_they_give_back_and_refund_exactly_what_was_paid(till):
+    # given a sale of three milks and a cheese with a receipt discount spread over both lines
+    till.open_shift()
+    till.add(till.catalog.by_barcode("4600000000022"), quantity=3000)
+    till.add(till.catalog.by_barcode("2000000000015"), quantity=1000)
+    till.discount_receipt(amount=1000)
+    sold = till.pay([sale.Tender("card", 3 * 8990 + 89900 - 1000)])
+    original = till.find_receipt(str(sold.receipt.stamp.receipt_number))
+    paid = [line.amount for line in original.lines]
+
+    # when the cheese alone comes back, then the milks one by one
+    till.start_return(original, {1: 1000})
+    refunds = [till.pay([sale.Tender("card", paid[1])]).receipt.total]
+    for _ in range(3):
+        till.start_return(original, {0: 1000})
+        refunds.append(till.pay([sale.Tender("cash", 10000)]).receipt.total)
+
+    # then the cheese cannot come back twice, and the refunds add up to exactly what was paid
+    with pytest.raises(TillError, match="не больше 0"):
+        till.start_return(original, {1: 1000})
+    assert sum(refunds) == sum(paid) == sold.receipt.total
+
+
+def test_a_parked_return_counts_and_a_return_by_receipt_takes_nothing_else(till):
+    # given a sale of one milk and its return begun and parked
+    till.open_shift()
+    till.scan("4600000000022")
+    sold = till.pay([sale.Tender("cash", 8990)])
+    original = till.find_receipt(str(sold.receipt.stamp.receipt_number))
+    till.start_return(original)
+    # then the return takes no other product and no other quantity
+    with pytest.raises(TillError, match="возврате по чеку"):
+        till.scan("4600000000022")
+    with pytest.raises(TillError, match="возврате по чеку"):
+        till.set_quantity(0, 5000)
+    till.park()
+    # and while it is parked, the same milk cannot be returned a second time
+    with pytest.raises(TillError, match="Нечего возвращать"):
+        till.start_return(original)
+    # and the parked one, resumed, still can
+    till.resume(till.parked()[0].id)
+    assert till.pay([sale.Tender("cash", 8990)]).receipt.total == 8990
+
+
+def test_a_receipt_given_away_whole_by_discount_is_signed_with_no_payment(till):
+    till.open_shift()
+    till.scan("4600000000022")
+    till.discount_receipt(percent=100)
+    done = till.pay([])
+    assert done.receipt.total == 0 and done.document.payments == []
+
+
+def test_a_crash_between_an_intent_and_the_drive_leaves_the_next_sale_its_number(till):
+    # given a sale written down as an intent whose drive never signed (a crash, a full disk)
+    till.open_shift()
+    number = till.drive.status().last_document_number + 1
+    till.journal.intend(uuid.uuid4(), "receipt", {"id": str(uuid.uuid4())}, number)
+    # when the cashier sells again without a restart
+    till.scan("4600000000022")
+    done = till.pay([sale.Tender("cash", 8990)])
+    # then the sale takes the number, the stale intent is gone, and a restart's recovery is quiet
+    assert done.receipt.stamp.document_number == number
+    assert till.journal.intents() == []
+    assert till.recover() == 0
+
+
+def test_the_opening_cash_reaches_the_drawer_even_if_the_register_died_after_opening_the_shift(till):
+    # given the opening cash written down and the shift opened, but the register killed before the cash-in
+    opening = uuid.uuid4()
+    shift = till.drive.status().shift + 1
+    till.journal.intend(opening, "cash", {"type": "cash", "id": str(opening), "made_at": till.now().isoformat(),
+                                          "cashier_id": str(SENIOR), "shift": shift, "kind": "in", "amount": 50000,
+                                          "reason": "Остаток на начало смены", "opening": True}, None)
+    till.drive.open_shift()
+    # when it starts again
+    till.recover()
+    # then the drawer holds the opening cash
+    assert till.x_report().cash_in_drawer == 50000
+
+
+def test_a_drive_whose_registration_was_cut_short_is_registered_at_the_next_start(tmp_path, clock, open_till):
+    from openkassa.fiscal.drive import SoftwareDrive
+
+    # given a register folder whose drive was made but never registered
+    folder = tmp_path / "register"
+    folder.mkdir()
+    SoftwareDrive.create(folder / "drive.db").close()
+    # when the register starts
+    till = open_till()
+    # then its drive is registered and it can open a shift
+    assert till.drive.status().registered
+    till.sign_in("1234")
+    till.open_shift()
+
+
+def test_a_time_zone_changed_in_the_back_office_does_not_stop_the_register(till):
+    # given a shift opened in Moscow time
+    till.open_shift()
+    # when the point's time zone moves west
+    point = till.catalog.point()
+    revision = till.catalog.revision
+    till.catalog.apply([changes.Begin(since=revision, revision=revision + 1),
+                        point.model_copy(update={"timezone": "Europe/Kaliningrad", "revision": revision + 1}),
+                        changes.End(revision=revision + 1, lines=1)])
+    # then the register still sells, and warns the cashier
+    till.scan("4600000000022")
+    till.pay([sale.Tender("cash", 8990)])
+    assert any("Часовой пояс" in warning for warning in till.status().warnings)

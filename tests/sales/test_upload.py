@@ -4,6 +4,7 @@ OFD would, and quarantined — never dropped — when they disagree."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from sqlalchemy import func, select
@@ -238,3 +239,32 @@ def test_another_accounts_document_is_not_found(till, stranger):
     # when another account's owner asks for it
     # then it does not exist for them
     assert stranger.get(f"/documents/{opened.id}").status_code == 404
+
+
+def test_hostile_documents_are_quarantined_or_rejected_and_the_good_ones_kept(till, db, api, point):
+    # given a good shift opening among documents no register would send
+    opened = till.open_shift()
+    base = {"type": "cash", "made_at": "2026-11-27T10:00:00Z", "shift": 1, "kind": "in", "amount": 100}
+    product = api.post(f"/api/v1/catalogs/{point['catalog_id']}/products", json={"name": "Хлеб", "price": "45.00"}).json()
+    receipt = till.sell().model_dump(mode="json")
+    hostile = [
+        base | {"id": str(uuid.uuid4()), "made_at": "0001-01-01T00:00:00+05:00"},
+        base | {"id": str(uuid.uuid4()), "shift": 2**31},
+        base | {"id": str(uuid.uuid4()), "type": "\u0000"},
+        base | {"id": str(uuid.uuid4()), "amount": float("nan")},
+        receipt | {"id": str(uuid.uuid4()), "lines": [receipt["lines"][0] | {"price": 2**47, "quantity": 2**47}]},
+        {"type": "product", "id": product["id"], "made_at": "2026-11-27T10:00:00Z", "name": "Двойник", "price": 100},
+        None,
+        "a string",
+    ]
+
+    # when they come in one batch (NaN is not JSON, but Python's reader takes it)
+    body = json.dumps({"documents": [opened.model_dump(mode="json"), *hostile]}, allow_nan=True)
+    response = till.register.client.post("/api/device/v1/documents", content=body, headers={
+        "Authorization": f"Bearer {till.register.token}", "Content-Type": "application/json"})
+
+    # then the batch is answered, the good document accepted, the bad ones kept aside or refused
+    assert response.status_code == 200, response.text
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses == ["accepted"] + ["quarantined"] * 6 + ["rejected"] * 2
+    assert stored(db, opened.id).status == "accepted"

@@ -484,6 +484,12 @@ class SoftwareDrive:
     def cash_out(self, amount: int, cashier: str | None = None, request_id: str | None = None) -> CashOperation:
         return self._cash("out", amount, cashier, request_id)
 
+    def document_for(self, request_id: str) -> tuple[int, bytes] | None:
+        """The document (1040, bytes) signed for `request_id`, if any (a register recovering after a crash asks)."""
+        with self._held() as db:
+            row = db.execute("SELECT number, data FROM documents WHERE request_id = ?", (_request_id(request_id),)).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def cash_operation(self, request_id: str) -> CashOperation | None:
         """The cash operation made for `request_id`, if any (a register recovering after a crash asks)."""
         with self._held() as db:

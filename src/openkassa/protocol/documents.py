@@ -27,9 +27,9 @@ import base64
 import binascii
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter
 
 MAX_DOCUMENTS = 500
 """Documents in one upload; a register with more sends several batches, oldest first."""
@@ -51,6 +51,16 @@ Blob = Annotated[bytes, BeforeValidator(_from_base64),
 
 Kopecks = Annotated[int, Field(ge=0, le=2**47)]
 Positive = Annotated[int, Field(gt=0, le=2**47)]
+Number = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a shift (1038), a settlement type (1054), a VAT rate (1199)
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("a date between the years 2000 and 2100")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class _Model(BaseModel):
@@ -59,20 +69,20 @@ class _Model(BaseModel):
 
 class _Document(_Model):
     id: uuid.UUID  # made on the register when the operation happened
-    made_at: AwareDatetime
+    made_at: Moment
     cashier_id: uuid.UUID | None = None  # None: made outside a cashier's session (a product from the scanner)
 
 
 class ShiftOpen(_Document):
     type: Literal["shift_open"] = "shift_open"
-    shift: Annotated[int, Field(ge=1)]  # 1038
+    shift: Number  # 1038
     cash: Kopecks  # counted in the drawer when the shift opened
     fiscal: Blob  # the signed open report (form 2)
 
 
 class ShiftClose(_Document):
     type: Literal["shift_close"] = "shift_close"
-    shift: Annotated[int, Field(ge=1)]
+    shift: Number
     counted_cash: Kopecks  # counted in the drawer at closing
     carried_over: Kopecks = 0  # left in the drawer for the next shift, when the point allows it
     fiscal: Blob  # the signed close report (form 5)
@@ -82,14 +92,16 @@ class CashOperation(_Document):
     """Внесение (`in`) or выплата (`out`): not a fiscal document."""
 
     type: Literal["cash"] = "cash"
-    shift: Annotated[int, Field(ge=1)]
+    shift: Number
     kind: Literal["in", "out"]
     amount: Positive
     reason: Annotated[str, Field(max_length=256)] = ""
 
 
 class Line(_Model):
-    """One line as the register sold it: `amount` = round(price × quantity) − discount."""
+    """One line as the register sold it: `amount` = round(price × quantity) − discount.
+
+    A return made against a receipt says which line of it each of its lines gives back (`origin`)."""
 
     product_id: uuid.UUID | None  # None: a free-price sale of nothing in the catalog
     name: Annotated[str, Field(min_length=1, max_length=128)]
@@ -97,7 +109,8 @@ class Line(_Model):
     quantity: Annotated[int, Field(ge=1, le=2**47)]  # thousandths
     discount: Kopecks = 0  # the line's own discount plus its share of the receipt's
     amount: Kopecks
-    vat: int  # 1199
+    vat: Number  # 1199
+    origin: Annotated[int, Field(ge=0, le=999)] | None = None  # a return: the line of `original_id` given back
 
 
 PaymentKind = Literal["cash", "card", "bonus", "gift", "advance", "credit", "other"]
@@ -125,10 +138,10 @@ class Receipt(_Document):
     """A sale (1054 = 1) or a return of a sale (2), with the drive's signed receipt."""
 
     type: Literal["receipt"] = "receipt"
-    shift: Annotated[int, Field(ge=1)]
-    settlement: int  # 1054
+    shift: Number
+    settlement: Number  # 1054
     lines: Annotated[list[Line], Field(min_length=1, max_length=1000)]
-    payments: Annotated[list[Payment], Field(min_length=1, max_length=20)]
+    payments: Annotated[list[Payment], Field(max_length=20)]  # none only when the total is 0
     total: Kopecks
     buyer_contact: Annotated[str, Field(max_length=64)] = ""
     original_id: uuid.UUID | None = None  # the receipt a return is made against, when known
@@ -190,7 +203,7 @@ class Result(_Model):
 
 
 class Upload(_Model):
-    documents: Annotated[list[dict], Field(min_length=1, max_length=MAX_DOCUMENTS)]
+    documents: Annotated[list[Any], Field(min_length=1, max_length=MAX_DOCUMENTS)]  # each read apart
 
 
 class Uploaded(_Model):

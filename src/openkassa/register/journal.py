@@ -236,9 +236,19 @@ class Journal:
                           arguments) or [None])[0]
         return None if row is None else protocol.Receipt.model_validate_json(row[0])
 
+    def carried_over(self) -> int:
+        """Cash the last closed shift left in the drawer for the next (0 when none)."""
+        rows = self._rows("SELECT body FROM outbox WHERE type = 'shift_close' ORDER BY seq DESC LIMIT 1")
+        return json.loads(rows[0][0]).get("carried_over", 0) if rows else 0
+
     def sales_count(self) -> int:
         """Sales made here (returns and corrections apart)."""
         return self._rows("SELECT count(*) FROM receipts WHERE settlement = 1")[0][0]
+
+    def receipt(self, receipt_id: uuid.UUID) -> protocol.Receipt:
+        """A receipt made here, by its id."""
+        rows = self._rows("SELECT body FROM outbox WHERE id = ?", (str(receipt_id),))
+        return protocol.Receipt.model_validate_json(rows[0][0])
 
     def returns_of(self, original_id: uuid.UUID) -> list[protocol.Receipt]:
         rows = self._rows("SELECT o.body FROM receipts r JOIN outbox o ON o.id = r.id WHERE r.original_id = ?",

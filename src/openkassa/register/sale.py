@@ -31,6 +31,7 @@ class CartLine:
     unit: Unit = Unit.PIECE
     kind: ItemType = ItemType.GOODS
     discount: int = 0
+    origin: int | None = None  # a return by receipt: the line of the original receipt this gives back
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def close(lines: list[CartLine], tenders: list[Tender], *, tax_system: TaxSystem
         buyer_contact=buyer_contact, sender_email=sender_email if buyer_contact else None)
     uploaded_lines = tuple(
         protocol.Line(product_id=line.product_id, name=line.name, price=done.price, quantity=done.quantity,
-                      discount=done.discount, amount=done.amount, vat=int(done.vat))
+                      discount=done.discount, amount=done.amount, vat=int(done.vat), origin=line.origin)
         for line, done in zip(lines, settled.lines, strict=True))
     return Closed(draft=draft, lines=uploaded_lines, payments=_payments(tenders, settled.change),
                   total=settled.total, change=settled.change, rounded_off=settled.rounded_off,

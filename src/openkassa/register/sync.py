@@ -49,15 +49,20 @@ def bind(folder: str | Path, *, server: str, code: str, name: str = "Касса"
          http: httpx.Client | None = None) -> Till:
     """Bind the register in `folder` to the point of an activation code, and get it ready to sell.
 
-    Refused while the register still holds documents the server has not confirmed (switching point
-    then would strand them)."""
+    Refused when the register still holds documents the server has not confirmed and the code is
+    another point's (switching point then would strand them); the code is used up all the same,
+    and the owner unbinds the register in the ЛК."""
     till = Till.open(folder)
     try:
+        till.recover()
         unsynced = till.journal.unsent_count()
-        if till.journal.get("token") and unsynced:
-            raise TillError(f"На кассе {unsynced} невыгруженных документов: сначала выгрузите их, потом привязывайте заново.")
         client = ServerClient(server, http=http)
         activation = client.activate(code, name=name, app_version=app_version(), serial=serial)
+        if unsynced and till.journal.get("point_id") not in (None, str(activation.point_id)):
+            # The documents belong to the point they were made at: bound anew to the same point
+            # (after an unbinding, say), the register uploads them; to another, it would strand them.
+            raise TillError(f"На кассе {unsynced} невыгруженных документов другой точки: сначала выгрузите их, "
+                            "потом привязывайте кассу к новой точке.")
         till.journal.set(server=server.rstrip("/"), token=activation.token, device_id=str(activation.device_id),
                          point_id=str(activation.point_id), account_id=str(activation.account_id),
                          sender_email=f"no-reply@{httpx.URL(server).host or 'localhost'}", drive_key_told=None)

@@ -31,12 +31,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from openkassa.fiscal import documents as fiscal
-from openkassa.fiscal import layout, qr
+from openkassa.fiscal import layout, qr, tlv
 from openkassa.fiscal.arithmetic import line_amount
 from openkassa.fiscal.device import DriveStatus, ShiftState, XReport
 from openkassa.fiscal.drive import OFD_WAIT_LIMIT, SHIFT_LIMIT, SoftwareDrive
-from openkassa.fiscal.enums import CorrectionType, ItemType, SettlementType, TaxSystem, Unit, VatRate
+from openkassa.fiscal.enums import CorrectionType, FormCode, ItemType, SettlementType, TaxSystem, Unit, VatRate
 from openkassa.fiscal.errors import FiscalError
 from openkassa.protocol import documents as protocol
 from openkassa.protocol.changes import CashierLine, PointLine
@@ -78,14 +80,21 @@ class Cart:
             "settlement": int(self.settlement), "original_id": str(self.original_id) if self.original_id else None,
             "lines": [{"product_id": str(line.product_id) if line.product_id else None, "name": line.name,
                        "price": line.price, "quantity": line.quantity, "vat": int(line.vat), "unit": int(line.unit),
-                       "kind": int(line.kind), "discount": line.discount} for line in self.lines],
+                       "kind": int(line.kind), "discount": line.discount, "origin": line.origin} for line in self.lines],
         }
+
+    def lines_as_returned(self) -> list[protocol.Line]:
+        """A parked return's lines as a return would upload them (for what is left to return)."""
+        return [protocol.Line(product_id=line.product_id, name=line.name, price=line.price, quantity=line.quantity,
+                              discount=line.discount, amount=line_amount(line.price, line.quantity) - line.discount,
+                              vat=int(line.vat), origin=line.origin) for line in self.lines]
 
     @classmethod
     def from_json(cls, data: dict) -> Cart:
         lines = [sale.CartLine(product_id=uuid.UUID(line["product_id"]) if line["product_id"] else None, name=line["name"],
                                price=line["price"], quantity=line["quantity"], vat=VatRate(line["vat"]),
-                               unit=Unit(line["unit"]), kind=ItemType(line["kind"]), discount=line["discount"])
+                               unit=Unit(line["unit"]), kind=ItemType(line["kind"]), discount=line["discount"],
+                               origin=line.get("origin"))
                  for line in data["lines"]]
         return cls(id=uuid.UUID(data["id"]), lines=lines, receipt_discount=data["receipt_discount"],
                    buyer_contact=data["buyer_contact"], settlement=SettlementType(data["settlement"]),
@@ -164,10 +173,11 @@ class Till:
         return self._clock() if self._clock else datetime.now(UTC)
 
     def _local_now(self) -> datetime:
-        """The local time at the point (naive), as the drive writes it (1012)."""
-        point = self.catalog.point()
-        zone = ZoneInfo(point.timezone) if point else UTC
-        return self.now().astimezone(zone).replace(tzinfo=None)
+        """The local time at the point (naive), as the drive writes it (1012), in the time zone the
+        drive was registered in: a zone changed in the ЛК later must not move the drive's clock
+        back (it would refuse everything) — the cashier is warned instead (`status`)."""
+        zone = self.journal.get("timezone") or (self.catalog.point().timezone if self.catalog.point() else "UTC")
+        return self.now().astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
     @property
     def point(self) -> PointLine:
@@ -183,12 +193,13 @@ class Till:
 
         The back office plays the OFD for it: `ofd_name`, and the seller's own INN as the operator's
         (a self-hosted back office belongs to the seller). The registration number is random."""
-        if self.drive is not None:
-            return self.drive
         point = self.point
         path = self.folder / "drive.db"
-        drive = SoftwareDrive.open(path, clock=self._local_now) if path.exists() else SoftwareDrive.create(path, clock=self._local_now)
-        if drive.status().registration is None:
+        drive = self.drive
+        if drive is None:
+            drive = SoftwareDrive.open(path, clock=self._local_now) if path.exists() else SoftwareDrive.create(path, clock=self._local_now)
+        if drive.status().registration is None:  # new, or its making was cut short
+            self.journal.set(timezone=point.timezone)
             report = fiscal.RegistrationReport(
                 kkt_serial=(kkt_serial or f"{secrets.randbelow(10**14):014d}")[:20], kkt_version=KKT_VERSION,
                 cashier="Администратор", tax_systems=TaxSystem(sum(point.tax_systems)), key_resource_days=0,
@@ -206,37 +217,66 @@ class Till:
 
     def recover(self) -> int:
         """Complete or drop what a crash left half done; queue the drive's documents the journal lacks.
-        Returns how many documents joined the outbox."""
-        if self.drive is None:
+        Returns how many documents joined the outbox.
+
+        A receipt or correction is the drive's document signed for the operation's id; a shift
+        report, the document under the number the drive was to give it, if it is of that form and no
+        other operation of the journal has that number; a cash operation, the one made under its id —
+        except the opening cash of a shift that did open, which is made now (the shift's opening
+        carries it). The rest never happened: dropped (a receipt's cart comes back as parked)."""
+        drive = self.drive
+        if drive is None:
             return 0
         added = 0
-        status = self.drive.status()
-        for intent in self.journal.intents():
-            body = dict(intent.body)
+        intents = self.journal.intents()
+        for intent in sorted(intents, key=lambda intent: intent.kind == "cash"):  # shifts before their opening cash
+            body = {key: value for key, value in intent.body.items() if key not in ("cart", "opening")}
             if intent.kind == "cash":
-                if self.drive.cash_operation(str(intent.id)) is None:
-                    self.journal.abandon(intent.id)
-                    continue
-                self.journal.complete(protocol.DOCUMENT.validate_python(body))
-                added += 1
+                added += self._recover_cash(intent, body)
                 continue
-            if intent.expected_number is None or intent.expected_number > status.last_document_number:
+            found = None
+            if intent.kind in ("receipt", "correction"):
+                found = drive.document_for(str(intent.id))
+            elif (intent.expected_number is not None and intent.expected_number <= drive.status().last_document_number
+                  and intent.expected_number not in self.journal.fiscal_numbers()):
+                data = drive.document(intent.expected_number)
+                if tlv.decode_document(data)[0] == _FORM_OF[intent.kind]:
+                    found = (intent.expected_number, data)
+            if found is None:
                 self.journal.abandon(intent.id)
-                if intent.kind in ("receipt", "correction") and "cart" in body:
-                    self.journal.park(uuid.UUID(body["cart"]["id"]), body["cart"])  # the cashier can ring it up again
+                if "cart" in intent.body:
+                    self.journal.park(uuid.UUID(intent.body["cart"]["id"]), intent.body["cart"])  # to ring up again
                 continue
-            data = self.drive.document(intent.expected_number)
-            body.pop("cart", None)
-            document = protocol.DOCUMENT.validate_python(body | {"fiscal": data})
-            self._complete(document, fiscal.decode(data))
+            signed = fiscal.decode(found[1])
+            self._complete(protocol.DOCUMENT.validate_python(body | {"fiscal": found[1], "shift": signed.stamp.shift}), signed)
             added += 1
         known = self.journal.fiscal_numbers()
-        for number, data in self.drive.documents(since=max(known, default=0) + 1):
-            report = protocol.FiscalReport(id=uuid.uuid4(), made_at=self.now(), fiscal=data)
+        for number in sorted(set(range(1, drive.status().last_document_number + 1)) - known):
+            report = protocol.FiscalReport(id=uuid.uuid4(), made_at=self.now(), fiscal=drive.document(number))
             added += self.journal.queue(report, fiscal_number=number)
         # Sent, but the drive still waits for the OFD's word (its answer was lost): send them again.
-        self.journal.resend(number for number, _data in self.drive.unsent(limit=1_000_000))
+        self.journal.resend(number for number, _data in drive.unsent(limit=1_000_000))
         return added
+
+    def _recover_cash(self, intent, body: dict) -> int:
+        drive = self._drive()
+        if drive.cash_operation(str(intent.id)) is None:
+            status = drive.status()
+            if not (intent.body.get("opening") and status.shift_state is ShiftState.OPEN and status.shift == body["shift"]):
+                self.journal.abandon(intent.id)
+                return 0
+            try:
+                drive.cash_in(body["amount"], request_id=str(intent.id))
+            except FiscalError:  # the shift ran past its 24 hours meanwhile: the close report counts the drawer
+                self.journal.abandon(intent.id)
+                return 0
+        self.journal.complete(protocol.DOCUMENT.validate_python(body))
+        return 1
+
+    def _settled(self) -> None:
+        """Before a new operation: finish whatever an earlier one left half done (an error, a crash)."""
+        if self.journal.intents():
+            self.recover()
 
     def _complete(self, document: protocol.Document, signed: fiscal.Document) -> None:
         stamp = signed.stamp
@@ -280,6 +320,10 @@ class Till:
         elif drive.first_unsent_date is not None and drive.first_unsent_date + OFD_WAIT_LIMIT - now <= OFD_WARNING:
             days = max(0, (drive.first_unsent_date + OFD_WAIT_LIMIT - now).days)
             warnings.append(f"Документы не переданы в ОФД: через {days} дн. касса перестанет продавать.")
+        point, zone = self.catalog.point(), self.journal.get("timezone")
+        if point is not None and zone and point.timezone != zone:
+            warnings.append(f"Часовой пояс точки сменился на {point.timezone}, касса считает время по {zone}: "
+                            "перерегистрируйте кассу.")
         return Status(drive.shift, drive.shift_state, drive.shift_opened_at, unsynced, drive.unsent_count, tuple(warnings))
 
     def drive_status(self) -> DriveStatus:
@@ -319,22 +363,37 @@ class Till:
     @property
     def carried_over(self) -> int:
         """Cash left in the drawer by the last shift, when the point carries it over."""
-        return int(self.journal.get("carried_over", "0"))
+        return self.journal.carried_over()
 
     def open_shift(self, cash: int | None = None) -> fiscal.ShiftOpenReport:
+        """Open a shift with `cash` in the drawer (what the last shift left, by default). The opening
+        cash goes into the drawer as a cash-in, as registers record it; it is written down before
+        the drive opens the shift, so a crash between the two still puts it there (`recover`)."""
         cashier = self._need()
+        self._settled()
         if cash is None:
             cash = self.carried_over
         if cash < 0:
             raise TillError("Сумма в ящике не может быть отрицательной.")
-        body = protocol.ShiftOpen(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=1, cash=cash,
-                                  fiscal=b"").model_dump(mode="json")
         drive = self._drive()
-        body["shift"] = drive.status().shift + 1
+        shift = drive.status().shift + 1
+        body = protocol.ShiftOpen(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=shift, cash=cash,
+                                  fiscal=b"").model_dump(mode="json")
+        opening = None
+        if cash:
+            opening = protocol.CashOperation(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=shift,
+                                             kind="in", amount=cash, reason="Остаток на начало смены")
+            self.journal.intend(opening.id, "cash", opening.model_dump(mode="json") | {"opening": True}, None)
         name, inn = self._cashier_name()
-        _document, report = self._fiscal("shift_open", body, lambda: drive.open_shift(cashier=name, cashier_inn=inn))
-        if cash:  # the opening balance goes into the drawer as a cash-in, as registers record it
-            self._cash("in", cash, "Остаток на начало смены")
+        try:
+            _document, report = self._fiscal("shift_open", body, lambda: drive.open_shift(cashier=name, cashier_inn=inn))
+        except TillError:
+            if opening is not None:
+                self.journal.abandon(opening.id)
+            raise
+        if opening is not None:
+            drive.cash_in(cash, cashier=name, request_id=str(opening.id))
+            self.journal.complete(opening)
         return report
 
     def x_report(self) -> XReport:
@@ -346,10 +405,12 @@ class Till:
 
     def cash_in(self, amount: int, reason: str = "") -> None:
         self._need("can_cash_drawer")
+        self._settled()
         self._cash("in", amount, reason)
 
     def cash_out(self, amount: int, reason: str = "") -> None:
         self._need("can_cash_drawer")
+        self._settled()
         self._cash("out", amount, reason)
 
     def _cash(self, kind: str, amount: int, reason: str) -> None:
@@ -375,13 +436,13 @@ class Till:
             raise TillError("Точка не переносит остаток наличных на следующую смену.")
         if carry_over > counted_cash:
             raise TillError("Нельзя оставить в ящике больше, чем в нём есть.")
+        self._settled()
         drive = self._drive()
         shift = drive.status().shift
         body = protocol.ShiftClose(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=max(1, shift),
                                    counted_cash=counted_cash, carried_over=carry_over, fiscal=b"").model_dump(mode="json")
         name, inn = self._cashier_name()
         _document, report = self._fiscal("shift_close", body, lambda: drive.close_shift(cashier=name, cashier_inn=inn))
-        self.journal.set(carried_over=str(carry_over))
         return report
 
     # --- the receipt being rung up ----------------------------------------------------------------------
@@ -399,6 +460,7 @@ class Till:
         """Put a product on the receipt: `quantity` in thousandths (a weight, say; one piece by default),
         `price` when the cashier sets it (a free-price product, or with the right to change prices)."""
         self._need()
+        self._editable()
         if product.archived:
             raise TillError("Товар снят с продажи.")
         if price is not None and price != product.price:
@@ -429,6 +491,7 @@ class Till:
     def add_free(self, name: str, price: int, vat: VatRate = VatRate.NO_VAT) -> sale.CartLine:
         """A sale at a free price of something not in the catalog, when the point allows it."""
         self._need()
+        self._editable()
         if not self.point.allow_free_price_sale:
             raise TillError("На этой точке нельзя продавать по свободной цене.")
         if price <= 0 or not name.strip():
@@ -440,16 +503,21 @@ class Till:
     def new_product(self, barcode: str, name: str, price: int) -> sale.CartLine:
         """An unknown barcode made into a product: it is sold now and joins the point's catalog once uploaded."""
         self._need()
+        self._editable()
         if not name.strip() or price <= 0:
             raise TillError("Укажите название и цену нового товара.")
-        document = protocol.NewProduct(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id,
-                                       name=name.strip()[:128], barcode=barcode.strip(), price=price)
+        try:
+            document = protocol.NewProduct(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id,
+                                           name=name.strip()[:128], barcode=barcode.strip(), price=price)
+        except ValidationError as error:
+            raise TillError(f"Товар не создан: {_first_problem(error)}") from error
         self.journal.queue(document)
         line = sale.CartLine(product_id=document.id, name=document.name, price=price)
         self.cart.lines.append(line)
         return line
 
     def set_quantity(self, index: int, quantity: int) -> None:
+        self._editable()
         if quantity <= 0:
             raise TillError("Количество должно быть больше нуля.")
         self._line(index).quantity = quantity
@@ -460,6 +528,7 @@ class Till:
 
     def discount_line(self, index: int, *, amount: int = 0, percent: int = 0) -> None:
         self._need("can_discount")
+        self._editable()
         line = self._line(index)
         gross = line_amount(line.price, line.quantity)
         discount = amount or gross * percent // 100
@@ -469,10 +538,16 @@ class Till:
 
     def discount_receipt(self, *, amount: int = 0, percent: int = 0) -> None:
         self._need("can_discount")
+        self._editable()
         discount = amount or self.cart.subtotal * percent // 100
         if not 0 <= discount <= self.cart.subtotal or not 0 <= percent <= 100:
             raise TillError("Скидка не может быть больше суммы чека.")
         self.cart.receipt_discount = discount
+
+    def _editable(self) -> None:
+        """A return by receipt gives back the receipt's own lines at what was paid: nothing else."""
+        if self.cart.original_id is not None:
+            raise TillError("В возврате по чеку можно только убрать строку; чтобы изменить количество, начните возврат заново.")
 
     def _line(self, index: int) -> sale.CartLine:
         if not 0 <= index < len(self.cart.lines):
@@ -520,20 +595,29 @@ class Till:
                 raise TillError("Этот способ оплаты на точке не принимается.")
         if cart.settlement is SettlementType.SALE_RETURN:
             self._need("can_return")
+        self._settled()
+        if cart.original_id is not None:  # what is left to return may have changed since it began (a parked return)
+            original = self.journal.receipt(cart.original_id)
+            left = self._returnable(original, excluding=cart.id)
+            for line in cart.lines:
+                if line.quantity > left.get(line.origin, (0, 0))[0]:
+                    raise TillError(f"По строке {line.origin + 1} уже нечего возвращать: начните возврат заново.")
         contact = (buyer_contact or cart.buyer_contact).strip()
         point = self.point
         name, inn = self._cashier_name()
+        drive = self._drive()
+        document_id = uuid.uuid4()
         try:
             closed = sale.close(cart.lines, tenders, tax_system=TaxSystem(point.default_tax_system), settlement=cart.settlement,
                                 receipt_discount=cart.receipt_discount, rounding=point.rounding if cart.settlement is SettlementType.SALE else 0,
                                 cashier=name, cashier_inn=inn, buyer_contact=contact or None,
                                 sender_email=self.journal.get("sender_email", "receipts@openkassa.invalid"))
+            body = sale.document(closed, None, id=document_id, made_at=self.now(), shift=max(1, drive.status().shift),
+                                 cashier_id=cashier.id, original_id=cart.original_id).model_dump(mode="json")
         except FiscalError as error:
             raise TillError(_drive_refusal(error)) from error
-        drive = self._drive()
-        document_id = uuid.uuid4()
-        body = sale.document(closed, None, id=document_id, made_at=self.now(), shift=max(1, drive.status().shift),
-                             cashier_id=cashier.id, original_id=cart.original_id).model_dump(mode="json")
+        except ValidationError as error:
+            raise TillError(f"Чек не проходит проверку: {_first_problem(error)}") from error
         body["cart"] = cart.as_json()
         document, signed = self._fiscal("receipt", body, lambda: drive.receipt(closed.draft, request_id=str(document_id)))
         self.cart = Cart()
@@ -561,26 +645,41 @@ class Till:
             raise TillError("Чек не найден на этой кассе.")
         return found
 
+    def returnable(self, original: protocol.Receipt) -> dict[int, tuple[int, int]]:
+        """What is left to return of each line of a sale: line index → (quantity, sum), after the
+        returns made and those parked."""
+        return self._returnable(original, excluding=None)
+
+    def _returnable(self, original: protocol.Receipt, excluding: uuid.UUID | None) -> dict[int, tuple[int, int]]:
+        left = {index: (line.quantity, line.amount) for index, line in enumerate(original.lines)}
+        given_back = [line for earlier in self.journal.returns_of(original.id) for line in earlier.lines]
+        for parked in self.journal.parked():
+            if parked.cart.get("original_id") == str(original.id) and parked.id != excluding:
+                given_back += Cart.from_json(parked.cart).lines_as_returned()
+        for line in given_back:
+            if line.origin in left:
+                quantity, amount = left[line.origin]
+                left[line.origin] = (quantity - line.quantity, amount - line.amount)
+        return left
+
     def start_return(self, original: protocol.Receipt, quantities: dict[int, int] | None = None) -> None:
-        """A return of some or all lines (`quantities`: line index → thousandths; all by default)."""
+        """A return of some or all lines (`quantities`: line index → thousandths; all that is left by
+        default). Each line gives back what was paid for it: its share of the line's sum after its
+        discounts, and exactly the rest when the last of a line comes back."""
         self._need("can_return")
         if self.cart.lines:
             raise TillError("Сначала закройте или отложите текущий чек.")
-        returned: dict[int, int] = {}
-        for earlier in self.journal.returns_of(original.id):
-            for index, line in enumerate(earlier.lines):
-                returned[index] = returned.get(index, 0) + line.quantity
         cart = Cart(settlement=SettlementType.SALE_RETURN, original_id=original.id)
-        for index, line in enumerate(original.lines):
-            want = (quantities or {}).get(index, line.quantity if quantities is None else 0)
-            left = line.quantity - returned.get(index, 0)
-            if want > left:
-                raise TillError(f"По строке {index + 1} можно вернуть не больше {left / 1000:g}.")
+        for index, (left, amount_left) in self._returnable(original, excluding=None).items():
+            line = original.lines[index]
+            want = left if quantities is None else quantities.get(index, 0)
+            if want > left or want < 0:
+                raise TillError(f"По строке {index + 1} можно вернуть не больше {max(left, 0) / 1000:g}.")
             if want:
-                # the line's price after its discounts, so the return gives back what was paid
-                price = line.amount * 1000 // line.quantity if line.quantity else line.price
-                cart.lines.append(sale.CartLine(product_id=line.product_id, name=line.name, price=price, quantity=want,
-                                                vat=VatRate(line.vat)))
+                amount = amount_left if want == left else line.amount * want // line.quantity
+                cart.lines.append(sale.CartLine(product_id=line.product_id, name=line.name, price=line.price, quantity=want,
+                                                vat=VatRate(line.vat), discount=line_amount(line.price, want) - amount,
+                                                origin=index))
         if not cart.lines:
             raise TillError("Нечего возвращать.")
         self.cart = cart
@@ -598,21 +697,35 @@ class Till:
                    order_number: str | None = None) -> Done:
         """A correction receipt for a settlement made without a receipt (on own initiative, or by the tax office's order)."""
         cashier = self._need("can_return")
+        self._settled()
         name, inn = self._cashier_name()
-        closed = sale.close(lines, tenders, tax_system=TaxSystem(self.point.default_tax_system), settlement=settlement,
-                            cashier=name, cashier_inn=inn)
-        draft = fiscal.CorrectionReceipt(
-            **{key: getattr(closed.draft, key) for key in ("settlement", "tax_system", "items", "total", "cash", "electronic",
-                                                             "advance", "credit", "other", "cashier", "cashier_inn")},
-            corrected_date=corrected_date, order_number=order_number,
-            correction_type=CorrectionType.BY_ORDER if order_number else CorrectionType.OWN_INITIATIVE)
         drive = self._drive()
         document_id = uuid.uuid4()
-        body = protocol.Correction(id=document_id, made_at=self.now(), cashier_id=cashier.id, shift=max(1, drive.status().shift),
-                                   settlement=int(settlement), lines=list(closed.lines), payments=list(closed.payments),
-                                   total=closed.total, reason=reason[:256], fiscal=b"").model_dump(mode="json")
+        try:
+            closed = sale.close(lines, tenders, tax_system=TaxSystem(self.point.default_tax_system), settlement=settlement,
+                                cashier=name, cashier_inn=inn)
+            draft = fiscal.CorrectionReceipt(
+                **{key: getattr(closed.draft, key) for key in ("settlement", "tax_system", "items", "total", "cash", "electronic",
+                                                                 "advance", "credit", "other", "cashier", "cashier_inn")},
+                corrected_date=corrected_date, order_number=order_number,
+                correction_type=CorrectionType.BY_ORDER if order_number else CorrectionType.OWN_INITIATIVE)
+            body = protocol.Correction(id=document_id, made_at=self.now(), cashier_id=cashier.id, shift=max(1, drive.status().shift),
+                                       settlement=int(settlement), lines=list(closed.lines), payments=list(closed.payments),
+                                       total=closed.total, reason=reason[:256], fiscal=b"").model_dump(mode="json")
+        except FiscalError as error:
+            raise TillError(_drive_refusal(error)) from error
+        except ValidationError as error:
+            raise TillError(f"Коррекция не проходит проверку: {_first_problem(error)}") from error
         document, signed = self._fiscal("correction", body, lambda: drive.correction(draft, request_id=str(document_id)))
         return Done(document=document, receipt=signed, change=closed.change)
+
+
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+
+
+_FORM_OF = {"shift_open": FormCode.SHIFT_OPEN, "shift_close": FormCode.SHIFT_CLOSE}
 
 
 def _drive_refusal(error: FiscalError) -> str:

@@ -75,7 +75,7 @@ class SalesDocument(Base):
     original_id: Mapped[uuid.UUID | None]  # the receipt a return was made against
     fn_serial: Mapped[str | None] = mapped_column(String(16))  # 1041
     fiscal_number: Mapped[int | None] = mapped_column(BigInteger)  # 1040
-    receipt_number: Mapped[int | None]  # 1042
+    receipt_number: Mapped[int | None] = mapped_column(BigInteger)  # 1042
     fiscal_sign: Mapped[int | None] = mapped_column(BigInteger)  # the printed ФП
     tlv: Mapped[bytes | None] = mapped_column(LargeBinary)
     body: Mapped[dict] = mapped_column(JSON)

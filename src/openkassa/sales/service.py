@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 from sqlalchemy import Row, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -119,7 +121,7 @@ def ingest(session: Session, *, device: Device, point: RetailPoint, documents: l
                                     .where(FiscalDrive.account_id == device.account_id)).all()),
         cashiers=set(points_service.cashier_names(session, account_id=device.account_id)),
     )
-    checked = [_check(index, document_id, documents[index], context)
+    checked = [_check(index, document_id, _storable(documents[index]), context)
                for document_id, index in first_of.items() if document_id not in stored]
     _acknowledge(session, checked, ofd_key=ofd_key, now=now)
     inserted = _insert(session, checked)
@@ -147,6 +149,20 @@ class _Context:
     now: datetime
     drives: dict[str, bytes]
     cashiers: set[uuid.UUID]
+
+
+def _storable(value: object) -> object:
+    """The document as it can be kept: no NUL character (PostgreSQL's text refuses it) and no
+    NaN or infinity (JSON has none) anywhere in it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _id_of(raw: object) -> uuid.UUID | None:
@@ -248,7 +264,11 @@ def _read_receipt(item: _Checked, document: protocol.Receipt) -> None:
     """The register's view of a sale, recomputed: each line's sum, the total, the payments."""
     problems = item.problems
     for position, line in enumerate(document.lines):
-        expected = line_amount(line.price, line.quantity) - line.discount
+        try:
+            expected = line_amount(line.price, line.quantity) - line.discount
+        except FiscalError:
+            problems.append(_("Line {n}: price × quantity is beyond any receipt.").format(n=position + 1))
+            continue
         if line.amount != expected:
             problems.append(_("Line {n}: the sum is {sum}, but price × quantity − discount is {expected}.").format(
                 n=position + 1, sum=_roubles(line.amount), expected=_roubles(expected)))
@@ -394,9 +414,10 @@ def _follow_up(session: Session, written: list[_Checked], point: RetailPoint) ->
                 catalog_service.add_from_register(
                     session, account_id=point.account_id, catalog_id=point.catalog_id, name=product.name,
                     price=product.price, barcode=product.barcode or None, product_id=product.id)
-        except (DomainError, ValidationError) as error:
-            item.problems.append(_("The catalog does not take this product: {error}").format(
-                error=error.errors()[0]["msg"] if isinstance(error, ValidationError) else error.message))
+        except (DomainError, ValidationError, IntegrityError) as error:
+            message = (error.errors()[0]["msg"] if isinstance(error, ValidationError)
+                       else error.message if isinstance(error, DomainError) else _("the id is taken by another product"))
+            item.problems.append(_("The catalog does not take this product: {error}").format(error=message))
             _judged(item)
             session.execute(update(SalesDocument).where(SalesDocument.id == product.id)
                             .values(status=item.row["status"], reason=item.row["reason"]))

@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.Column('original_id', sa.Uuid(), nullable=True),
     sa.Column('fn_serial', sa.String(length=16), nullable=True),
     sa.Column('fiscal_number', sa.BigInteger(), nullable=True),
-    sa.Column('receipt_number', sa.Integer(), nullable=True),
+    sa.Column('receipt_number', sa.BigInteger(), nullable=True),
     sa.Column('fiscal_sign', sa.BigInteger(), nullable=True),
     sa.Column('tlv', sa.LargeBinary(), nullable=True),
     sa.Column('body', sa.JSON(), nullable=False),
