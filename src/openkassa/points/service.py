@@ -23,7 +23,7 @@ from openkassa.errors import Invalid, NotFound, Unauthorized
 from openkassa.fiscal.drive import OFD_WAIT_LIMIT
 from openkassa.i18n import _
 from openkassa.ids import new_secret, secret_hash
-from openkassa.passwords import hash_password
+from openkassa.passwords import hash_pin
 from openkassa.points.models import ActivationCode, Cashier, Device, RetailPoint
 from openkassa.points.schemas import (
     ActivateIn,
@@ -351,7 +351,7 @@ def _apply_cashier(session: Session, actor: Actor, cashier: Cashier, data: Cashi
     cashier.can_change_price, cashier.can_cash_drawer = data.can_change_price, data.can_cash_drawer
     cashier.can_close_shift = data.can_close_shift
     if data.pin:
-        cashier.pin_hash = hash_password(data.pin)
+        cashier.pin_hash = hash_pin(data.pin)
     cashier.revision = next_revision(session, actor.account_id)
 
 
