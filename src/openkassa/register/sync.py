@@ -195,6 +195,10 @@ class Link:
                 log.info("catalog pull failed: %s", error)
                 stop.wait(pause)
                 pause = min(pause * 2, MAX_PAUSE_SECONDS)
+            except Exception:
+                if stop.is_set():  # the register is closing: its catalog may be gone under the long poll
+                    return
+                raise
 
     def _went(self, online: bool, error: str = "") -> None:
         if online != self.online:

@@ -23,6 +23,7 @@ payment kinds, carry-over cash) are checked here, with a message in Russian for 
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from pydantic import ValidationError
 
 from openkassa.fiscal import documents as fiscal
 from openkassa.fiscal import layout, qr, tlv
-from openkassa.fiscal.arithmetic import line_amount
+from openkassa.fiscal.arithmetic import line_amount, round_down
 from openkassa.fiscal.device import DriveStatus, ShiftState, XReport
 from openkassa.fiscal.drive import OFD_WAIT_LIMIT, SHIFT_LIMIT, SoftwareDrive
 from openkassa.fiscal.enums import CorrectionType, FormCode, ItemType, SettlementType, TaxSystem, Unit, VatRate
@@ -518,9 +519,36 @@ class Till:
 
     def set_quantity(self, index: int, quantity: int) -> None:
         self._editable()
+        line = self._line(index)
         if quantity <= 0:
             raise TillError("Количество должно быть больше нуля.")
-        self._line(index).quantity = quantity
+        if line.unit is Unit.PIECE and quantity % 1000:
+            raise TillError("Штучный товар продаётся целыми штуками.")
+        line.quantity = quantity
+
+    def set_price(self, index: int, price: int) -> None:
+        """Change a line's price: a free-price product's at will, another's with the point's leave
+        and the cashier's right, never below the product's minimum price."""
+        self._editable()
+        line = self._line(index)
+        product = self.catalog.product(line.product_id) if line.product_id else None
+        if price <= 0:
+            raise TillError("Цена должна быть больше нуля.")
+        if product is not None and not product.free_price and price != product.price:
+            if not self.point.allow_price_change:
+                raise TillError("На этой точке цену менять нельзя.")
+            self._need("can_change_price")
+        if product is not None and price < product.min_price:
+            raise TillError("Цена ниже минимальной для этого товара.")
+        line.price = price
+        line.discount = min(line.discount, line_amount(price, line.quantity))
+
+    def to_pay(self) -> int:
+        """What the buyer pays for the receipt: after its discounts and, for a sale, the point's rounding."""
+        due = self.cart.due
+        if self.cart.settlement is SettlementType.SALE and self.point.rounding:
+            return round_down(due, self.point.rounding)
+        return due
 
     def remove(self, index: int) -> None:
         self._line(index)
@@ -602,7 +630,7 @@ class Till:
             for line in cart.lines:
                 if line.quantity > left.get(line.origin, (0, 0))[0]:
                     raise TillError(f"По строке {line.origin + 1} уже нечего возвращать: начните возврат заново.")
-        contact = (buyer_contact or cart.buyer_contact).strip()
+        contact = _contact(buyer_contact or cart.buyer_contact)
         point = self.point
         name, inn = self._cashier_name()
         drive = self._drive()
@@ -615,7 +643,7 @@ class Till:
             body = sale.document(closed, None, id=document_id, made_at=self.now(), shift=max(1, drive.status().shift),
                                  cashier_id=cashier.id, original_id=cart.original_id).model_dump(mode="json")
         except FiscalError as error:
-            raise TillError(_drive_refusal(error)) from error
+            raise TillError(_payment_refusal(error)) from error
         except ValidationError as error:
             raise TillError(f"Чек не проходит проверку: {_first_problem(error)}") from error
         body["cart"] = cart.as_json()
@@ -713,11 +741,37 @@ class Till:
                                        settlement=int(settlement), lines=list(closed.lines), payments=list(closed.payments),
                                        total=closed.total, reason=reason[:256], fiscal=b"").model_dump(mode="json")
         except FiscalError as error:
-            raise TillError(_drive_refusal(error)) from error
+            raise TillError(_payment_refusal(error)) from error
         except ValidationError as error:
             raise TillError(f"Коррекция не проходит проверку: {_first_problem(error)}") from error
         document, signed = self._fiscal("correction", body, lambda: drive.correction(draft, request_id=str(document_id)))
         return Done(document=document, receipt=signed, change=closed.change)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _contact(text: str) -> str:
+    """The buyer's phone (+7 and ten digits) or e-mail for an electronic receipt (1008); '' for none."""
+    text = text.strip()
+    if not text or (_EMAIL.match(text) and len(text) <= 64):
+        return text
+    digits = re.sub(r"[\s()+-]", "", text)
+    if digits.isdigit() and (len(digits) == 10 or (len(digits) == 11 and digits[0] in "78")):
+        return "+7" + digits[-10:]
+    raise TillError("Укажите телефон (+7…) или e-mail покупателя.")
+
+
+def _payment_refusal(error: FiscalError) -> str:
+    """Why the receipt's sums do not add up, for the cashier."""
+    tag = getattr(error, "tag", None)
+    if tag == 1020:
+        return "Оплаты меньше суммы чека."
+    if tag in (1081, 1215, 1216, 1217):
+        return "Безналичные оплаты больше суммы чека: сдачу дают только с наличных."
+    if tag == 1043:
+        return "Скидка больше суммы строки."
+    return _drive_refusal(error)
 
 
 def _first_problem(error: ValidationError) -> str:
