@@ -19,7 +19,7 @@ from openkassa.fiscal.device import ShiftState
 from openkassa.fiscal.enums import SettlementType
 from openkassa.protocol import changes
 from openkassa.register import sale
-from openkassa.register.app import RegisterApp
+from openkassa.register.app import SEARCH_PAUSE, RegisterApp
 from openkassa.register.screens import ChoiceScreen, FormScreen, PaymentScreen, ReceiptScreen, ReportScreen, ReturnScreen, SignInScreen
 from openkassa.register.till import Till
 from register.test_till import CHEESE, MILK, Clock, cashier_line, point_line, product_line, stream
@@ -306,14 +306,16 @@ async def test_an_unknown_barcode_becomes_a_new_product_and_is_sold(till):
 async def test_typing_letters_searches_and_enter_adds_the_product_found(till):
     async with register(till, shift_cash=0) as (app, pilot):
         await type_in(pilot, "хле")
+        await pilot.pause(SEARCH_PAUSE + 0.1)
         results = app.sale.query_one("#results", OptionList)
         assert results.display and [str(option.prompt) for option in results.options] == ["Хлеб бородинский — 55,00 ₽"]
         await pilot.press("enter")
         assert rows(app)[0][1] == "Хлеб бородинский"
         assert not results.display and app.sale.query_one("#entry", Input).value == ""
-        # and the arrows pick among several results
+        # and the arrows pick among several results, shown once the typing pauses
         await type_in(pilot, "м")
         await type_in(pilot, "о")
+        await pilot.pause(SEARCH_PAUSE + 0.1)
         assert [str(option.prompt) for option in results.options] == ["Молоко 3,2% 1 л — 89,90 ₽"]
         await pilot.press("down", "enter")
         assert [row[1] for row in rows(app)] == ["Хлеб бородинский", "Молоко 3,2% 1 л"]

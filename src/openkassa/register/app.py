@@ -39,8 +39,10 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, DataTable, Digits, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -61,6 +63,8 @@ from openkassa.register.till import Cart, Done, Till, TillError
 
 if TYPE_CHECKING:
     from openkassa.register.sync import Link
+
+SEARCH_PAUSE = 0.15  # seconds without a key before the search runs (a scanner types a code in a few ms)
 
 CSS = """
 #status { height: 1; padding: 0 1; background: $primary; color: $text; }
@@ -145,6 +149,8 @@ class SaleScreen(Screen):
         super().__init__()
         self.till = till
         self.found: list[Product] = []  # the search results under the entry
+        self._search_timer: Timer | None = None
+        self._shown: list[tuple] = []  # the rows the lines table shows
         self.picked = False  # the cashier moved through the results with the arrows
         self.hot_keys_revision: int | None = None
 
@@ -170,7 +176,9 @@ class SaleScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#lines", DataTable)
-        table.add_columns("№", "Товар", "Кол-во", "Цена", "Скидка", "Сумма")
+        # Fixed widths: a table sized to its content measures every cell again at each new line.
+        for label, width in (("№", 3), ("Товар", 40), ("Кол-во", 10), ("Цена", 11), ("Скидка", 10), ("Сумма", 12)):
+            table.add_column(label, width=width)
         table.can_focus = False  # the entry keeps the focus; ↑↓ move the table's cursor from there
         results = self.query_one("#results", OptionList)
         results.can_focus = False
@@ -214,11 +222,20 @@ class SaleScreen(Screen):
         cart = self.till.cart
         table = self.query_one("#lines", DataTable)
         row = table.cursor_row if select is None else select
-        table.clear()
-        for number, line in enumerate(cart.lines, 1):
-            unit = "" if line.unit == Unit.PIECE else f" {Unit(line.unit).label}"
-            table.add_row(str(number), Text(line.name), quantity_text(line.quantity) + unit, rub(line.price),
-                          rub(line.discount) if line.discount else "", rub(line_amount(line.price, line.quantity) - line.discount))
+        rows = [_row(number, line) for number, line in enumerate(cart.lines, 1)]
+        # A scan adds a line or one more of a line: change only that (a table redrawn whole costs
+        # a few milliseconds a line, and a receipt may have a hundred).
+        if len(rows) < len(self._shown):
+            table.clear()
+            self._shown = []
+        for index, cells in enumerate(rows):
+            if index >= len(self._shown):
+                table.add_row(*cells, key=str(index))
+            elif cells != self._shown[index]:
+                for column, (new, old) in enumerate(zip(cells, self._shown[index], strict=True)):
+                    if new != old:
+                        table.update_cell_at(Coordinate(index, column), new)
+        self._shown = rows
         if cart.lines:
             table.move_cursor(row=min(max(row, 0), len(cart.lines) - 1))
         returning = cart.settlement is SettlementType.SALE_RETURN
@@ -264,8 +281,18 @@ class SaleScreen(Screen):
 
     @on(Input.Changed, "#entry")
     def search_as_typed(self, event: Input.Changed) -> None:
-        text = event.value.strip()
+        """Search once the typing pauses: a scanner's burst of digits (and its Enter) never waits for a
+        search, a cashier sees the results a moment after the last letter."""
         self.picked = False
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_PAUSE, self.show_results)
+
+    def show_results(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        text = self.query_one("#entry", Input).value.strip()
         self.found = self.till.search(text) if text and not text.startswith("t=") else []
         results = self.query_one("#results", OptionList)
         results.clear_options()
@@ -281,13 +308,17 @@ class SaleScreen(Screen):
         text = event.value.strip()
         if not text:
             return
+        if self._search_timer is not None:  # Enter came before the pause: a scan, or quick typing
+            self._search_timer.stop()
+            self._search_timer = None
+            if not text.isdigit():
+                self.show_results()
         highlighted = self.query_one("#results", OptionList).highlighted or 0
         if self.picked and self.found:
             self._add_found(highlighted)
         elif text.isdigit():  # a scanner: the barcode, or an exact code or article
-            found = self.found
             self.clear_entry()
-            self.scanned(text, found)
+            self.scanned(text)
         elif text.startswith("t=") or "&fn=" in text:  # a receipt's QR code: the buyer brings something back
             self.clear_entry()
             self.action_refund(text)
@@ -296,7 +327,7 @@ class SaleScreen(Screen):
         else:
             self.say(f"Ничего не найдено: «{text}».", error=True)
 
-    def scanned(self, code: str, found: list[Product]) -> None:
+    def scanned(self, code: str) -> None:
         """A barcode: the Till rings it up; a product that needs a weight or a price asks for it first;
         an unknown code is an internal code or article typed by hand, or else a new product."""
         product = self.till.catalog.by_barcode(code)
@@ -308,7 +339,7 @@ class SaleScreen(Screen):
             if line is not None:
                 self.line_added(line)
                 return
-            product = next((product for product in found if code in (product.code, product.article)), None)
+            product = next((product for product in self.till.search(code) if code in (product.code, product.article)), None)
             if product is None:
                 self.offer_new_product(code)
             else:
@@ -714,3 +745,10 @@ class RegisterApp(App[None]):
                 printer.write(job)
         except OSError as error:
             self.call_from_thread(self.sale.say, f"Принтер не напечатал чек: {error}", error=True)
+
+
+def _row(number: int, line: sale.CartLine) -> tuple:
+    """A line of the receipt as the lines table shows it."""
+    unit = "" if line.unit == Unit.PIECE else f" {Unit(line.unit).label}"
+    return (str(number), Text(line.name), quantity_text(line.quantity) + unit, rub(line.price),
+            rub(line.discount) if line.discount else "", rub(line_amount(line.price, line.quantity) - line.discount))
