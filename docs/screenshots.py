@@ -99,6 +99,13 @@ def take_screenshots(base_url: str, chromium: str) -> None:
             page.get_by_role("link", name="Магазин в Казани").click()
             page.locator("#activation-code .code-box").wait_for()
             shoot(page, "point")
+            kazan = page.url
+            code = page.locator("#activation-code .code-box").get_attribute("data-code")
+
+            # a register bound with that code sells, shown as the cashier sees it; then its documents
+            register_screenshots(base_url, code, page)
+            page.goto(kazan.rstrip("/") + "/documents")
+            shoot(page, "documents")
 
             page.goto("/points")
             page.get_by_role("link", name="Магазин на Тверской").click()
@@ -112,6 +119,48 @@ def take_screenshots(base_url: str, chromium: str) -> None:
         finally:
             context.close()
             browser.close()
+
+
+def register_screenshots(base_url: str, code: str, page) -> None:
+    """Bind a register to the Kazan shop, sell there as its cashier, and save the sale screen and the
+    printed receipt (Textual's SVG screenshots, drawn as PNG by the same chromium)."""
+    import asyncio
+
+    from openkassa.register.app import RegisterApp
+    from openkassa.register.sync import Link, bind
+
+    with tempfile.TemporaryDirectory(prefix="openkassa-register-") as folder:
+        till = bind(Path(folder), server=base_url, code=code, name="Касса 1")
+        try:
+            till.sign_in("2222")
+            till.open_shift(cash=500_000)
+
+            async def sell() -> None:
+                app = RegisterApp(till, width=32)
+                async with app.run_test(size=(120, 34)) as pilot:
+                    for barcode in ("4600000000022", "4600000000015", "4600000000053", "4600000000022"):
+                        for character in barcode:
+                            await pilot.press(character)
+                        await pilot.press("enter")
+                    await pilot.pause(0.3)
+                    _svg_shot(page, app.export_screenshot(), "register")
+                    await pilot.press("f2", "enter")  # pay: the amount due, in cash
+                    await pilot.pause(0.3)
+                    _svg_shot(page, app.export_screenshot(), "register-receipt")
+
+            asyncio.run(sell())
+            Link(till).step()
+        finally:
+            till.close()
+
+
+def _svg_shot(page, svg: str, name: str) -> None:
+    path = OUT / f"{name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    page.goto(path.as_uri())
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+    path.unlink()
+    print(f"  {(OUT / f'{name}.png').relative_to(OUT.parent.parent)}")
 
 
 def main() -> None:
