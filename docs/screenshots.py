@@ -135,6 +135,8 @@ def register_screenshots(base_url: str, code: str, page) -> None:
             till.sign_in("2222")
             till.open_shift(cash=500_000)
 
+            shots: dict[str, str] = {}
+
             async def sell() -> None:
                 app = RegisterApp(till, width=32)
                 async with app.run_test(size=(120, 34)) as pilot:
@@ -143,24 +145,28 @@ def register_screenshots(base_url: str, code: str, page) -> None:
                             await pilot.press(character)
                         await pilot.press("enter")
                     await pilot.pause(0.3)
-                    _svg_shot(page, app.export_screenshot(), "register")
+                    shots["register"] = app.export_screenshot()
                     await pilot.press("f2", "enter")  # pay: the amount due, in cash
                     await pilot.pause(0.3)
-                    _svg_shot(page, app.export_screenshot(), "register-receipt")
+                    shots["register-receipt"] = app.export_screenshot()
 
-            asyncio.run(sell())
+            # Playwright's synchronous API keeps an event loop in this thread: the app runs in another.
+            worker = threading.Thread(target=lambda: asyncio.run(sell()))
+            worker.start()
+            worker.join()
+            for name, svg in shots.items():
+                _svg_shot(page, svg, name)
             Link(till).step()
         finally:
             till.close()
 
 
 def _svg_shot(page, svg: str, name: str) -> None:
-    path = OUT / f"{name}.svg"
-    path.write_text(svg, encoding="utf-8")
-    page.goto(path.as_uri())
-    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
-    path.unlink()
-    print(f"  {(OUT / f'{name}.png').relative_to(OUT.parent.parent)}")
+    """A Textual screenshot (SVG) drawn by the browser and saved as PNG."""
+    page.set_content(f"<html><body style='margin:0;background:#0c0c0c'>{svg}</body></html>")
+    path = OUT / f"{name}.png"
+    page.locator("svg").first.screenshot(path=str(path))
+    print(f"  {path.relative_to(OUT.parent.parent)}")
 
 
 def main() -> None:

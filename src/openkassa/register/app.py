@@ -64,6 +64,7 @@ from openkassa.register.till import Cart, Done, Till, TillError
 if TYPE_CHECKING:
     from openkassa.register.sync import Link
 
+COLUMNS = (("Кол-во", 8), ("Цена", 9), ("Скидка", 8), ("Сумма", 10))  # the lines table's, but № and the name
 SEARCH_PAUSE = 0.15  # seconds without a key before the search runs (a scanner types a code in a few ms)
 
 CSS = """
@@ -176,9 +177,10 @@ class SaleScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#lines", DataTable)
-        # Fixed widths: a table sized to its content measures every cell again at each new line.
-        for label, width in (("№", 3), ("Товар", 40), ("Кол-во", 10), ("Цена", 11), ("Скидка", 10), ("Сумма", 12)):
-            table.add_column(label, width=width)
+        # Fixed widths: a table sized to its content measures every cell again at each new line. The
+        # name takes what the others leave (`on_resize`).
+        for label, width in (("№", 3), ("Товар", 24), *COLUMNS):
+            table.add_column(label, key=label, width=width)
         table.can_focus = False  # the entry keeps the focus; ↑↓ move the table's cursor from there
         results = self.query_one("#results", OptionList)
         results.can_focus = False
@@ -189,6 +191,17 @@ class SaleScreen(Screen):
         self.query_one("#entry", Input).focus()
 
     # --- what the cashier sees --------------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        table = self.query_one("#lines", DataTable)
+        others = 3 + sum(width for _label, width in COLUMNS) + 2 * (len(COLUMNS) + 2)  # cells have a space each side
+        name = max(12, table.size.width - others - 2)
+        if table.columns["Товар"].width != name:
+            table.columns["Товар"].width = name
+            table.refresh()
 
     def show_status(self) -> None:
         """The status line and the warnings; the hot keys again when the catalog changed."""
@@ -212,6 +225,8 @@ class SaleScreen(Screen):
     async def show_hot_keys(self) -> None:
         grid = self.query_one("#hot-keys", Grid)
         await grid.remove_children()
+        grid.display = bool(self.till.catalog.hot_keys())  # none: the receipt takes the whole width
+        self.call_after_refresh(self._fit_columns)
         await grid.mount_all([
             Button(Content(f"{product.short_name or product.name}\n{rub(product.price)} ₽"), id=f"hot-{position}",
                    name=str(product.id))
