@@ -25,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench_register_catalog import ean13, line, p95, stream
+from bench_register_catalog import ean13, line, p95, stream, timings
 
 
 def main() -> None:
@@ -71,8 +71,8 @@ def main() -> None:
             if len(till.cart.lines) > 50:
                 till.cancel()
 
-        scans = _times(scan, codes)
-        lookups = _times(lambda code: till.catalog.by_barcode(code), codes)
+        scans = timings(scan, codes)
+        lookups = timings(lambda code: till.catalog.by_barcode(code), codes)
         line("register_scan_to_line_p95", p95(scans) * 1000, "ms", p95(lookups) * 1000,
              f" median={sorted(scans)[len(scans) // 2] * 1000:.3f} ms, {options.products} products")
 
@@ -90,7 +90,7 @@ def main() -> None:
             closed = sale.close([sale.CartLine(product_id=p.id, name=p.name, price=p.price, vat=VatRate(p.vat)) for p in products],
                                 [sale.Tender("cash", 10_000_000)], tax_system=TaxSystem.OSN)
             drafts.append(closed.draft)
-        signs = _times(lambda draft: till.drive.receipt(draft), drafts)
+        signs = timings(lambda draft: till.drive.receipt(draft), drafts)
         line("register_close_and_sign_p95", p95(pays) * 1000, "ms", p95(signs) * 1000,
              f" median={sorted(pays)[len(pays) // 2] * 1000:.1f} ms")
 
@@ -99,17 +99,6 @@ def main() -> None:
             line("register_scan_to_line_on_screen_p95", p95(screen) * 1000, "ms", p95(scans) * 1000,
                  f" median={sorted(screen)[len(screen) // 2] * 1000:.1f} ms, receipts of up to {options.lines} lines"
                  " (Textual pilot, headless)")
-
-
-def _times(action, inputs) -> list[float]:
-    for value in inputs[:20]:
-        action(value)
-    times = []
-    for value in inputs:
-        started = time.perf_counter()
-        action(value)
-        times.append(time.perf_counter() - started)
-    return times
 
 
 async def _on_screen(till, codes: list[str], lines: int) -> list[float]:

@@ -1,5 +1,6 @@
 """Fixtures of the register tests: the owner's back office (a point, its catalog and cashiers through the
-JSON API), and the register's side: its client of the device API, in process, and its local catalog."""
+JSON API), and the register's side: its client of the device API, in process, its local catalog, and
+whole offline registers (`offline.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from openkassa.register.catalog import LocalCatalog
 from openkassa.register.client import ServerClient
+from register.offline import Clock, open_register
 from support import Api
 
 POINT = {"name": "Магазин на Ленина", "address": "г. Казань, ул. Ленина, д. 1", "inn": "7707083893",
@@ -66,3 +68,24 @@ def local_catalog(tmp_path) -> LocalCatalog:
     """The register's local catalog, empty."""
     with LocalCatalog.open(tmp_path / "catalog.db") as catalog:
         yield catalog
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def open_till(tmp_path, clock):
+    """Open an offline register (`offline.open_register`): the first in `register/`, the next in
+    `register-1/`, …; the point's settings overridable. Closed after the test."""
+    opened = []
+
+    def make(**point):
+        till = open_register(tmp_path / ("register" + (f"-{len(opened)}" if opened else "")), clock, **point)
+        opened.append(till)
+        return till
+
+    yield make
+    for till in opened:
+        till.close()

@@ -7,7 +7,6 @@ cashiers — PIN 1234 with every right, 5678 with none — milk, weighed cheese,
 from __future__ import annotations
 
 import threading
-import uuid
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -17,53 +16,17 @@ from textual.widgets import DataTable, Digits, Input, OptionList
 
 from openkassa.fiscal.device import ShiftState
 from openkassa.fiscal.enums import SettlementType
-from openkassa.protocol import changes
 from openkassa.register import sale
 from openkassa.register.app import SEARCH_PAUSE, RegisterApp
 from openkassa.register.screens import ChoiceScreen, FormScreen, PaymentScreen, ReceiptScreen, ReportScreen, ReturnScreen, SignInScreen
 from openkassa.register.till import Till
-from register.test_till import CHEESE, MILK, Clock, cashier_line, point_line, product_line, stream
+from register.offline import BREAD_CODE, CHEESE_CODE, MILK_CODE
 
 pytestmark = pytest.mark.anyio
-
-BREAD = uuid.UUID("00000000-0000-7000-8000-000000000003")
-MILK_CODE, CHEESE_CODE, BREAD_CODE = "4600000000022", "2000000000015", "4600000000046"
-
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def open_till(tmp_path, clock):
-    """A register with its drive, its catalog filled as from the server; the point's settings overridable."""
-    opened = []
-
-    def make(**point) -> Till:
-        till = Till.open(tmp_path / f"register-{len(opened)}", clock=clock)
-        opened.append(till)
-        till.catalog.apply(stream(
-            point_line(**point),
-            changes.HotKeysLine(keys=[changes.HotKey(position=0, product_id=BREAD)]),
-            cashier_line(uuid.uuid4(), "Иванова Анна", "1234"),
-            cashier_line(uuid.uuid4(), "Петров Пётр", "5678", can_return=False, can_discount=False, can_cash_drawer=False,
-                         can_close_shift=False, can_change_price=False),
-            product_line(MILK, "Молоко 3,2% 1 л", 8990, MILK_CODE),
-            product_line(CHEESE, "Сыр российский", 89900, CHEESE_CODE, by_weight=True, unit=11),
-            product_line(BREAD, "Хлеб бородинский", 5500, BREAD_CODE, short_name="Хлеб", article="ХБ-1"),
-        ))
-        till.ensure_drive()
-        return till
-
-    yield make
-    for till in opened:
-        till.close()
 
 
 @pytest.fixture
