@@ -308,6 +308,49 @@ async def test_a_weighed_product_asks_its_weight(till):
         assert total(app) == "1 078.80"
 
 
+async def test_a_barcode_scanned_into_the_weight_is_refused_and_the_receipt_stays(till):
+    async with register(till, shift_cash=0) as (app, pilot):
+        # given a weighed product waiting for its weight
+        await scan(pilot, CHEESE_CODE)
+        # when the cashier scans another product's barcode into the weight field by mistake
+        await type_in(pilot, MILK_CODE, "enter")
+        # then the dialog says why it refuses, and the app goes on with an empty receipt
+        assert isinstance(app.screen, FormScreen) and "Слишком большая" in shown(app, "#error")
+        await pilot.press("escape")
+        await scan(pilot, MILK_CODE)
+        assert [row[1] for row in rows(app)] == ["Молоко 3,2% 1 л"]
+
+
+async def test_a_receipt_given_away_by_a_full_discount_is_paid_with_nothing(till):
+    async with register(till, shift_cash=0) as (app, pilot):
+        await scan(pilot, MILK_CODE)
+        till.discount_receipt(percent=100)
+        await pilot.press("f2", "enter")
+        assert isinstance(app.screen, ReceiptScreen)
+        assert till.journal.find_receipt(shift=1, number=1).total == 0
+
+
+async def test_an_approved_card_payment_is_kept_when_the_receipt_is_refused(till):
+    async with register(till, shift_cash=0) as (app, pilot):
+        # given a receipt half paid by an approved card
+        await scan(pilot, MILK_CODE)
+        await pilot.press("f2")
+        await fill(pilot, "amount", "50")
+        await pilot.press("f3", "enter")  # the terminal: Одобрить
+        # when the rest is paid in cash with a buyer's contact the register refuses
+        await fill(pilot, "contact", "not a contact")
+        await fill(pilot, "amount", "39,90")
+        await pilot.press("enter")
+        # then the refusal shows, the card payment stays taken, and the receipt closes once the contact is fixed
+        assert "телефон" in shown(app, "#error") and "Карта: 50,00" in shown(app, "#tenders")
+        await fill(pilot, "contact", "+7 900 123-45-67")
+        await fill(pilot, "amount", "39,90")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReceiptScreen)
+        receipt = till.journal.find_receipt(shift=1, number=1)
+        assert [(p.kind, p.amount) for p in receipt.payments] == [("card", 5000), ("cash", 3990)]
+
+
 async def test_a_line_discount_in_percent_and_a_receipt_discount_in_roubles(till):
     async with register(till, shift_cash=0) as (app, pilot):
         for _ in range(3):

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
+from pydantic import ValidationError
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -52,6 +53,7 @@ from openkassa.fiscal.arithmetic import line_amount
 from openkassa.fiscal.device import ShiftState
 from openkassa.fiscal.documents import ShiftCloseReport
 from openkassa.fiscal.enums import SettlementType, Unit
+from openkassa.fiscal.errors import FiscalError
 from openkassa.protocol.changes import CashierLine
 from openkassa.register import sale
 from openkassa.register.catalog import Product
@@ -284,6 +286,8 @@ class SaleScreen(Screen):
             yield
         except TillError as error:
             self.say(str(error), error=True)
+        except (FiscalError, ValidationError) as error:  # a safety net: the Till turns these into its own
+            self.say(f"Касса отказала: {error}", error=True)
 
     def selected(self) -> int | None:
         """The index of the line under the table's cursor; None (and said so) for an empty receipt."""
@@ -480,10 +484,15 @@ class SaleScreen(Screen):
         def give(values: dict[str, str]) -> bool:
             if not values["line"].strip() and not values["receipt"].strip():
                 raise TillError("Введите скидку: сумму или процент.")
-            if values["line"].strip():
-                self.till.discount_line(index, **parse_discount(values["line"]))
-            if values["receipt"].strip():
-                self.till.discount_receipt(**parse_discount(values["receipt"]))
+            before = (line.discount, self.till.cart.receipt_discount)
+            try:
+                if values["line"].strip():
+                    self.till.discount_line(index, **parse_discount(values["line"]))
+                if values["receipt"].strip():
+                    self.till.discount_receipt(**parse_discount(values["receipt"]))
+            except TillError:  # both or neither
+                line.discount, self.till.cart.receipt_discount = before
+                raise
             return True
 
         self.app.push_screen(FormScreen(
@@ -555,6 +564,7 @@ class SaleScreen(Screen):
             self.say("Чек пуст: отсканируйте или найдите товар.", error=True)
             return
         with self.refusals():
+            self.till.check_can_pay()  # before the card terminal takes any money
             allowed = self.till.allowed_payments()
             self.app.push_screen(PaymentScreen(self.till, self.to_pay(), allowed, refund=cart.settlement is SettlementType.SALE_RETURN),
                                  self.paid)

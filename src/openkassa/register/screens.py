@@ -7,12 +7,14 @@ the thing; Escape cancels (dismissing with None); lists are picked with the arro
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,15 +46,16 @@ def rub(kopecks: int) -> str:
     return f"{to_roubles(kopecks):,.2f}".replace(",", " ").replace(".", ",")
 
 
+MONEY = re.compile(r"^\d[\d ]{0,12}([.,]\d{1,2})?$")  # up to a thousand billion roubles, two decimals
+
+
 def parse_money(text: str, what: str = "сумму") -> int:
-    """Roubles as typed (`150`, `150,50`, `1 500.5`) in kopecks; a refusal the cashier reads otherwise."""
-    try:
-        amount = to_kopecks(text)
-    except ValueError:
-        raise TillError(f"Введите {what}: например, 150 или 150,50.") from None
-    if amount < 0:
-        raise TillError("Сумма не может быть отрицательной.")
-    return amount
+    """Roubles as typed (`150`, `150,50`, `1 500.5`) in kopecks; a refusal the cashier reads otherwise
+    (a scanner's barcode typed into the field, say, is not money)."""
+    text = text.strip()
+    if not MONEY.match(text):
+        raise TillError(f"Введите {what}: например, 150 или 150,50.")
+    return to_kopecks(text.replace(" ", "").replace(",", "."))
 
 
 def parse_quantity(text: str) -> int:
@@ -117,8 +120,10 @@ class Dialog(ModalScreen):
             return work()
         except TillError as error:
             self.refuse(str(error))
-        except FiscalError as error:  # the Till passes a few of the drive's refusals through as they are
+        except FiscalError as error:  # a safety net: the Till turns the drive's refusals into its own
             self.refuse(f"Касса отказала: {error}")
+        except ValidationError as error:  # a safety net too: what the protocol refuses
+            self.refuse(f"Данные не проходят проверку: {error.errors()[0]['msg']}")
         return None
 
 
@@ -360,6 +365,9 @@ class PaymentScreen(Dialog):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "reference":  # a certificate's or bonus card's number: on to the sum and its key
+            self.query_one("#amount", Input).focus()
+            return
         self.action_tender("cash")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -368,11 +376,17 @@ class PaymentScreen(Dialog):
 
     def action_tender(self, kind: str) -> None:
         field = self.query_one("#amount", Input)
+        if self.left == 0 and not self.tenders:  # given away whole by a discount: nothing to pay
+            self._pay()
+            return
         amount = self.attempt(lambda: parse_money(field.value) if field.value.strip() else self.left)
         if amount is None:
             return
         if amount <= 0:
             self.refuse("Введите сумму больше нуля.")
+            return
+        if self.refund and amount > self.left:
+            self.refuse("Возврат: нельзя выдать больше, чем осталось вернуть.")
             return
         if kind != "cash" and amount > self.left:
             self.refuse("Без сдачи: безналичная часть не может быть больше остатка.")
@@ -400,11 +414,17 @@ class PaymentScreen(Dialog):
             field.focus()
             field.select_all()
             return
+        self._pay()
+
+    def _pay(self) -> None:
         contact = self.query_one("#contact", Input).value
         done = self.attempt(lambda: self.till.pay(self.tenders, buyer_contact=contact))
         if done is None:
-            self.tenders.clear()  # nothing was signed: the cashier may take the payment again
-            self.query_one("#tenders", Static).update("")
+            # Nothing was signed. Cash goes back to the buyer; an approved card payment stays taken,
+            # so the card is not charged twice: the cashier fixes the cause (the contact, say) and pays again.
+            self.tenders[:] = [tender for tender in self.tenders if tender.kind != "cash"]
+            self.query_one("#tenders", Static).update(_plain("\n".join(
+                f"{PAYMENT_NAMES.get(t.kind, t.kind)}: {rub(t.amount)} ₽" for t in self.tenders)))
         else:
             self.dismiss(done)
 

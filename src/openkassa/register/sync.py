@@ -158,7 +158,12 @@ class Link:
         """Push and pull until `stop` is set (or the register is unbound)."""
         puller = threading.Thread(target=self._pull_loop, args=(stop,), name="register-pull", daemon=True)
         puller.start()
-        self._push_loop(stop)
+        try:
+            self._push_loop(stop)
+        except BaseException as error:  # the screen shows the link as down, with why
+            self._went(False, f"{type(error).__name__}: {error}")
+            stop.set()
+            raise
         puller.join(timeout=1)
 
     def _push_loop(self, stop: threading.Event) -> None:
@@ -198,7 +203,8 @@ class Link:
             except Exception:
                 if stop.is_set():  # the register is closing: its catalog may be gone under the long poll
                     return
-                raise
+                log.exception("catalog pull failed")  # selling goes on from the catalog as it is; try again
+                stop.wait(MAX_PAUSE_SECONDS)
 
     def _went(self, online: bool, error: str = "") -> None:
         if online != self.online:

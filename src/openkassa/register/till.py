@@ -26,7 +26,8 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -340,6 +341,9 @@ class Till:
         return cashier
 
     def sign_out(self) -> None:
+        """The cashier leaves: a receipt begun is parked for them, not left to the next cashier."""
+        if self.cart.lines:
+            self.park()
         self.cashier = None
 
     def _need(self, right: str | None = None) -> CashierLine:
@@ -378,12 +382,14 @@ class Till:
             raise TillError("Сумма в ящике не может быть отрицательной.")
         drive = self._drive()
         shift = drive.status().shift + 1
-        body = protocol.ShiftOpen(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=shift, cash=cash,
-                                  fiscal=b"").model_dump(mode="json")
-        opening = None
-        if cash:
-            opening = protocol.CashOperation(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=shift,
-                                             kind="in", amount=cash, reason="Остаток на начало смены")
+        with _checked():
+            body = protocol.ShiftOpen(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=shift, cash=cash,
+                                      fiscal=b"").model_dump(mode="json")
+            opening = None
+            if cash:
+                opening = protocol.CashOperation(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=shift,
+                                                 kind="in", amount=cash, reason="Остаток на начало смены")
+        if opening is not None:
             self.journal.intend(opening.id, "cash", opening.model_dump(mode="json") | {"opening": True}, None)
         name, inn = self._cashier_name()
         try:
@@ -418,8 +424,9 @@ class Till:
         if amount <= 0:
             raise TillError("Сумма должна быть больше нуля.")
         drive = self._drive()
-        document = protocol.CashOperation(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id if self.cashier else None,
-                                          shift=max(1, drive.status().shift), kind=kind, amount=amount, reason=reason[:256])
+        with _checked():
+            document = protocol.CashOperation(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id if self.cashier else None,
+                                              shift=max(1, drive.status().shift), kind=kind, amount=amount, reason=reason[:256])
         self.journal.intend(document.id, "cash", document.model_dump(mode="json"), None)
         name, _inn = self._cashier_name()
         try:
@@ -440,8 +447,9 @@ class Till:
         self._settled()
         drive = self._drive()
         shift = drive.status().shift
-        body = protocol.ShiftClose(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=max(1, shift),
-                                   counted_cash=counted_cash, carried_over=carry_over, fiscal=b"").model_dump(mode="json")
+        with _checked():
+            body = protocol.ShiftClose(id=uuid.uuid4(), made_at=self.now(), cashier_id=cashier.id, shift=max(1, shift),
+                                       counted_cash=counted_cash, carried_over=carry_over, fiscal=b"").model_dump(mode="json")
         name, inn = self._cashier_name()
         _document, report = self._fiscal("shift_close", body, lambda: drive.close_shift(cashier=name, cashier_inn=inn))
         return report
@@ -480,12 +488,18 @@ class Till:
         if quantity <= 0:
             raise TillError("Количество должно быть больше нуля.")
         price = product.price if price is None else price
+        try:
+            vat, unit, kind = VatRate(product.vat), Unit(product.unit), ItemType(product.kind)
+        except ValueError:
+            raise TillError("У товара ставка НДС, единица или признак, неизвестные этой версии кассы: обновите её.") from None
         for line in self.cart.lines:
             if line.product_id == product.id and line.price == price and not line.discount and not product.by_weight:
+                self._fits(price, line.quantity + quantity)
                 line.quantity += quantity
                 return line
+        self._fits(price, quantity)
         line = sale.CartLine(product_id=product.id, name=product.name[:128], price=price, quantity=quantity,
-                             vat=VatRate(product.vat), unit=Unit(product.unit), kind=ItemType(product.kind))
+                             vat=vat, unit=unit, kind=kind)
         self.cart.lines.append(line)
         return line
 
@@ -497,6 +511,7 @@ class Till:
             raise TillError("На этой точке нельзя продавать по свободной цене.")
         if price <= 0 or not name.strip():
             raise TillError("Укажите название и цену.")
+        self._fits(price, 1000)
         line = sale.CartLine(product_id=None, name=name.strip()[:128], price=price, vat=vat)
         self.cart.lines.append(line)
         return line
@@ -507,6 +522,7 @@ class Till:
         self._editable()
         if not name.strip() or price <= 0:
             raise TillError("Укажите название и цену нового товара.")
+        self._fits(price, 1000)
         try:
             document = protocol.NewProduct(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id,
                                            name=name.strip()[:128], barcode=barcode.strip(), price=price)
@@ -524,7 +540,9 @@ class Till:
             raise TillError("Количество должно быть больше нуля.")
         if line.unit is Unit.PIECE and quantity % 1000:
             raise TillError("Штучный товар продаётся целыми штуками.")
+        self._fits(line.price, quantity)
         line.quantity = quantity
+        line.discount = min(line.discount, line_amount(line.price, quantity))
 
     def set_price(self, index: int, price: int) -> None:
         """Change a line's price: a free-price product's at will, another's with the point's leave
@@ -540,6 +558,7 @@ class Till:
             self._need("can_change_price")
         if product is not None and price < product.min_price:
             raise TillError("Цена ниже минимальной для этого товара.")
+        self._fits(price, line.quantity)
         line.price = price
         line.discount = min(line.discount, line_amount(price, line.quantity))
 
@@ -572,6 +591,14 @@ class Till:
             raise TillError("Скидка не может быть больше суммы чека.")
         self.cart.receipt_discount = discount
 
+    @staticmethod
+    def _fits(price: int, quantity: int) -> None:
+        """A line a receipt can hold (a barcode typed into a price or a weight field cannot)."""
+        try:
+            line_amount(price, quantity)
+        except FiscalError:
+            raise TillError("Слишком большая цена или количество.") from None
+
     def _editable(self) -> None:
         """A return by receipt gives back the receipt's own lines at what was paid: nothing else."""
         if self.cart.original_id is not None:
@@ -602,6 +629,19 @@ class Till:
 
     def cancel(self) -> None:
         self.cart = Cart()
+
+    def check_can_pay(self) -> None:
+        """Refuse now what `pay` would refuse for the register's state, before any money is taken."""
+        self._need()
+        if not self.cart.lines:
+            raise TillError("Чек пуст.")
+        status = self._drive().status()
+        if status.shift_state is ShiftState.CLOSED:
+            raise TillError("Смена закрыта: откройте смену.")
+        if status.shift_state is ShiftState.EXPIRED:
+            raise TillError("Смена открыта больше 24 часов: закройте её.")
+        if status.ofd_blocked:
+            raise TillError("Документы 30 дней не переданы в ОФД: касса не может продавать.")
 
     def allowed_payments(self) -> list[str]:
         point = self.point
@@ -665,7 +705,7 @@ class Till:
             found = self.journal.find_receipt(fiscal_number=data.document_number, fiscal_sign=data.fiscal_sign)
         else:
             shift, _slash, number = text.rpartition("/")
-            if not number.isdigit() or (shift and not shift.isdigit()):
+            if not number.isdigit() or (shift and not shift.isdigit()) or len(number) > 9 or len(shift) > 9:
                 raise TillError("Введите номер чека (смена/номер) или отсканируйте QR-код.")
             current = self.drive.status().shift if self.drive else 0
             found = self.journal.find_receipt(shift=int(shift) if shift else current, number=int(number))
@@ -772,6 +812,15 @@ def _payment_refusal(error: FiscalError) -> str:
     if tag == 1043:
         return "Скидка больше суммы строки."
     return _drive_refusal(error)
+
+
+@contextmanager
+def _checked() -> Iterator[None]:
+    """What the protocol refuses (a sum beyond any drawer: a barcode typed into a money field), for the cashier."""
+    try:
+        yield
+    except ValidationError as error:
+        raise TillError(f"Сумма или данные вне допустимого: {_first_problem(error)}") from error
 
 
 def _first_problem(error: ValidationError) -> str:
