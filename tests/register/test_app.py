@@ -472,6 +472,8 @@ async def test_a_return_of_part_of_a_receipt_found_by_its_number(till):
         await type_in(pilot, "1/1", "enter")
         assert app.screen.query_one("#return-0", Input).value == "3"  # all, by default
         await fill(pilot, "return-0", "1")
+        await pilot.press("enter")  # on to the next line, not yet the return
+        assert isinstance(app.screen, ReturnScreen) and app.screen.focused.id == "return-1"
         await fill(pilot, "return-1", "0")
         await pilot.press("enter")
         # then the return receipt holds one milk and the payment back opens at once

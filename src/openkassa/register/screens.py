@@ -447,12 +447,16 @@ class ReturnScreen(Dialog):
             yield Input(self.number, id="number", placeholder="1/3", compact=True)
             yield Vertical(id="return-lines")
             yield Static("", id="error", classes="error")
-            yield Static("Enter — найти / вернуть · F7 — без чека · Esc — отмена", classes="hint")
+            yield Static("Enter — найти; по строкам — дальше, на последней — вернуть · F7 — без чека · Esc — отмена", classes="hint")
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "number":
             await self._find(event.value)
+            return
+        index = int(event.input.id.removeprefix("return-"))
+        if index + 1 < len(self.original.lines):  # line by line: Enter on the last line returns them
+            self.query_one(f"#return-{index + 1}", Input).focus()
         else:
             self._start()
 
