@@ -60,8 +60,13 @@ class Server:
 
 
 def run_worker(folder: Path, *arguments: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(WORKER), str(folder), *arguments],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    """The worker, its stdout read line by line here, its stderr appended to `worker.log` beside its folder."""
+    with open(folder.with_name("worker.log"), "ab") as log:
+        return subprocess.Popen([sys.executable, str(WORKER), str(folder), *arguments], stdout=subprocess.PIPE, stderr=log)
+
+
+def worker_log(folder: Path) -> str:
+    return folder.with_name("worker.log").read_text(errors="replace")[-3000:]
 
 
 @pytest.fixture
@@ -89,12 +94,13 @@ def test_a_register_killed_200_times_in_1000_sales_loses_no_receipt_and_doubles_
     while True:
         worker = run_worker(folder, str(SALES))
         ready = worker.stdout.readline()
-        assert ready == b"ready\n", worker.communicate()[1].decode()[-3000:]
+        assert ready == b"ready\n", worker_log(folder)
         if kills == KILLS:
             break
         time.sleep(chance.uniform(0, 0.15))
         worker.send_signal(signal.SIGKILL)
         worker.wait()
+        worker.stdout.close()
         kills += 1
         if chance.random() < 0.1:
             server.kill() if not down else server.start()
@@ -103,11 +109,12 @@ def test_a_register_killed_200_times_in_1000_sales_loses_no_receipt_and_doubles_
         sold_under_fire = journal.sales_count()  # about what the killed runs sold (checked below)
     if down:
         server.start()
-    out, err = worker.communicate(timeout=600)
-    assert worker.returncode == 0 and out == b"done\n", err.decode()[-3000:]
+    out = worker.stdout.read()  # through the reader that read "ready": it may hold "done" already
+    worker.wait(timeout=600)
+    assert worker.returncode == 0 and out == b"done\n", worker_log(folder)
     # and once everything is uploaded
     flush = run_worker(folder, "--flush")
-    assert flush.wait(timeout=120) == 0, flush.communicate()[1].decode()[-3000:]
+    assert flush.wait(timeout=120) == 0, worker_log(folder)
 
     # then the drive's numbering has no gap, and the OFD acknowledged every document
     with SoftwareDrive.open(folder / "drive.db") as drive:
