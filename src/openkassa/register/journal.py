@@ -219,10 +219,6 @@ class Journal:
         """The drive numbers (1040) of every fiscal document in the outbox, sent or not."""
         return {row[0] for row in self._rows("SELECT fiscal_number FROM outbox WHERE fiscal_number IS NOT NULL")}
 
-    def quarantined(self) -> list[tuple[uuid.UUID, str]]:
-        rows = self._rows("SELECT id, reason FROM outbox WHERE status = 'quarantined' ORDER BY seq")
-        return [(uuid.UUID(row[0]), row[1] or "") for row in rows]
-
     # --- receipts made here -------------------------------------------------------------------------
 
     def find_receipt(self, *, shift: int | None = None, number: int | None = None, fiscal_number: int | None = None,

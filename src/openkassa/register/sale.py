@@ -9,7 +9,7 @@ the one settlement, so the server's recomputation always agrees with an honest r
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from openkassa.fiscal import arithmetic
@@ -52,8 +52,6 @@ class Closed:
     payments: tuple[protocol.Payment, ...]
     total: int
     change: int
-    rounded_off: int
-    discount: int = field(default=0)  # Σ of the lines' discounts
 
 
 def close(lines: list[CartLine], tenders: list[Tender], *, tax_system: TaxSystem,
@@ -87,8 +85,7 @@ def close(lines: list[CartLine], tenders: list[Tender], *, tax_system: TaxSystem
                       discount=done.discount, amount=done.amount, vat=int(done.vat), origin=line.origin)
         for line, done in zip(lines, settled.lines, strict=True))
     return Closed(draft=draft, lines=uploaded_lines, payments=_payments(tenders, settled.change),
-                  total=settled.total, change=settled.change, rounded_off=settled.rounded_off,
-                  discount=sum(line.discount for line in settled.lines))
+                  total=settled.total, change=settled.change)
 
 
 def _payments(tenders: list[Tender], change: int) -> tuple[protocol.Payment, ...]:

@@ -38,7 +38,7 @@ from pydantic import ValidationError
 from openkassa.fiscal import documents as fiscal
 from openkassa.fiscal import layout, qr, tlv
 from openkassa.fiscal.arithmetic import line_amount, round_down
-from openkassa.fiscal.device import DriveStatus, ShiftState, XReport
+from openkassa.fiscal.device import ShiftState, XReport
 from openkassa.fiscal.drive import OFD_WAIT_LIMIT, SHIFT_LIMIT, SoftwareDrive
 from openkassa.fiscal.enums import CorrectionType, FormCode, ItemType, SettlementType, TaxSystem, Unit, VatRate
 from openkassa.fiscal.errors import FiscalError
@@ -327,9 +327,6 @@ class Till:
             warnings.append(f"Часовой пояс точки сменился на {point.timezone}, касса считает время по {zone}: "
                             "перерегистрируйте кассу.")
         return Status(drive.shift, drive.shift_state, drive.shift_opened_at, unsynced, drive.unsent_count, tuple(warnings))
-
-    def drive_status(self) -> DriveStatus:
-        return self._drive().status()
 
     # --- the cashier ------------------------------------------------------------------------------------
 

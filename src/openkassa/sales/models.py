@@ -20,8 +20,6 @@ from openkassa.db import Base, IdMixin, utcnow
 ACCEPTED = "accepted"
 QUARANTINED = "quarantined"
 
-KINDS = ("shift_open", "shift_close", "receipt", "correction", "cash_in", "cash_out", "product", "report")
-"""`SalesDocument.kind`; a document that could not be read keeps the type it claimed, cut to 16."""
 
 
 class FiscalDrive(IdMixin, Base):
@@ -57,6 +55,8 @@ class SalesDocument(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     point_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("retail_points.id"))
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"))
+    # shift_open, shift_close, receipt, correction, cash_in, cash_out, product or report; a document
+    # that could not be read keeps the type it claimed, cut to 16
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
