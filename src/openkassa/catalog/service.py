@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -313,6 +313,39 @@ def add_from_register(session: Session, *, account_id: uuid.UUID, catalog_id: uu
     free = [code for code in data.barcodes if session.get(Barcode, (catalog_id, code)) is None]
     _set_barcodes(session, catalog_id, product.id, free)
     return product
+
+
+def cost_prices(session: Session, *, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The cost price of each of the account's products given (those that exist), for the figures of a sale."""
+    ids = list(product_ids)
+    prices: dict[uuid.UUID, int] = {}
+    for start in range(0, len(ids), 1000):
+        prices.update(session.execute(select(Product.id, Product.cost_price).where(
+            Product.account_id == account_id, Product.id.in_(ids[start:start + 1000]))).all())
+    return prices
+
+
+def product_names(session: Session, *, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of the account's products given (those that exist)."""
+    ids = list(product_ids)
+    names: dict[uuid.UUID, str] = {}
+    for start in range(0, len(ids), 1000):
+        names.update(session.execute(select(Product.id, Product.name).where(
+            Product.account_id == account_id, Product.id.in_(ids[start:start + 1000]))).all())
+    return names
+
+
+def product_rows(*, account_id: uuid.UUID, catalog_ids: Iterable[uuid.UUID]) -> Select:
+    """A query of the products (id, name, code) of the account's catalogs given, for another domain
+    to narrow down by its own figures (the statistics' products not sold lately)."""
+    return select(Product.id, Product.name, Product.code).where(
+        Product.account_id == account_id, Product.catalog_id.in_(list(catalog_ids)), Product.archived.is_(False))
+
+
+def in_catalogs(product_id: ColumnElement, *, account_id: uuid.UUID, catalog_ids: Iterable[uuid.UUID]) -> ColumnElement:
+    """A condition: the product `product_id` is one of the account's catalogs given (and not archived)."""
+    return exists().where(Product.id == product_id, Product.account_id == account_id,
+                          Product.catalog_id.in_(list(catalog_ids)), Product.archived.is_(False))
 
 
 def _product(session: Session, actor: Actor, catalog_id: uuid.UUID, product_id: uuid.UUID) -> Product:

@@ -10,16 +10,15 @@ the document as uploaded, so a quarantined one can be read and judged later.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkassa.db import Base, IdMixin, utcnow
 
 ACCEPTED = "accepted"
 QUARANTINED = "quarantined"
-
 
 
 class FiscalDrive(IdMixin, Base):
@@ -46,6 +45,7 @@ class SalesDocument(Base):
     __tablename__ = "sales_documents"
     __table_args__ = (
         Index("ix_sales_documents_point_made", "account_id", "point_id", "made_at"),
+        Index("ix_sales_documents_account_made", "account_id", "made_at"),  # all points' receipts in a period
         # The OFD's rule: one acknowledged document per number of a drive.
         Index("uq_sales_documents_fiscal_number", "account_id", "fn_serial", "fiscal_number", unique=True,
               sqlite_where=text("ofd_sign IS NOT NULL"), postgresql_where=text("ofd_sign IS NOT NULL")),
@@ -62,6 +62,9 @@ class SalesDocument(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     shift: Mapped[int | None]  # 1038
     made_at: Mapped[datetime]
+    # made_at in the point's time zone when the document arrived: the day and hour statistics count it in
+    local_day: Mapped[date]
+    local_hour: Mapped[int] = mapped_column(SmallInteger)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     cashier_id: Mapped[uuid.UUID | None]  # one of the account's cashiers (checked at upload)
     settlement: Mapped[int | None]  # 1054
@@ -98,3 +101,4 @@ class ReceiptLine(Base):
     discount: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
     vat: Mapped[int]  # 1199
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)  # the product's cost price × quantity when the receipt arrived

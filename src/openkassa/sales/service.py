@@ -25,10 +25,11 @@ import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import Row, func, insert, select, tuple_, update
+from sqlalchemy import Row, and_, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,7 @@ from openkassa.points import service as points_service
 from openkassa.points.models import Device, RetailPoint
 from openkassa.protocol import documents as protocol
 from openkassa.sales.models import ACCEPTED, QUARANTINED, FiscalDrive, ReceiptLine, SalesDocument
+from openkassa.stats import rollups
 
 _OFD_KEY_CONTEXT = b"openkassa: the emulated OFD's signing key"
 _TENDERS = ("cash", "electronic", "advance", "credit", "other")
@@ -123,6 +125,9 @@ def ingest(session: Session, *, device: Device, point: RetailPoint, documents: l
     )
     checked = [_check(index, document_id, _storable(documents[index]), context)
                for document_id, index in first_of.items() if document_id not in stored]
+    zone = ZoneInfo(point.timezone)
+    for item in checked:
+        _local_time(item.row, zone)
     _acknowledge(session, checked, ofd_key=ofd_key, now=now)
     inserted = _insert(session, checked)
     written = [item for item in checked if item.row["id"] in inserted]
@@ -242,6 +247,11 @@ def _check(index: int, document_id: uuid.UUID, raw: dict, context: _Context) -> 
     if document.type in protocol.FISCAL_TYPES:
         _read_fiscal(item, document, context)
     return _judged(item)
+
+
+def _local_time(row: dict, zone: ZoneInfo) -> None:
+    local = row["made_at"].astimezone(zone)
+    row.update(local_day=local.date(), local_hour=local.hour)
 
 
 def _judged(item: _Checked) -> _Checked:
@@ -404,7 +414,13 @@ def _follow_up(session: Session, written: list[_Checked], point: RetailPoint) ->
     accepted = [item for item in written if item.row["status"] == ACCEPTED]
     lines = [line for item in accepted for line in item.lines]
     if lines:
+        cost_prices = catalog_service.cost_prices(
+            session, account_id=point.account_id, product_ids={line["product_id"] for line in lines} - {None})
+        for line in lines:
+            line["cost"] = line_amount(cost_prices.get(line["product_id"], 0), line["quantity"])
         session.execute(insert(ReceiptLine), lines)
+        rollups.record(session, account_id=point.account_id, point_id=point.id,
+                       receipts=[item.row for item in accepted], lines=lines)
     for item in accepted:
         if item.product is None:
             continue
@@ -459,6 +475,63 @@ def list_documents(session: Session, actor: Actor, *, point_id: uuid.UUID, quara
                         quarantined=waiting)
 
 
+@dataclass(frozen=True)
+class ReceiptFilter:
+    """Which receipts and corrections a figure stands for (`find_receipts`); None: any."""
+
+    account_id: uuid.UUID
+    point_ids: list[uuid.UUID] | None  # None: every point of the account
+    days: list[date]  # local days, as the statistics count them
+    kind: str | None = None  # "sale", "return", "correction"
+    cashier_id: uuid.UUID | None = None
+    without_cashier: bool = False  # only those made outside a cashier's session
+    hour: int | None = None  # local hour of the day
+    product_id: uuid.UUID | None = None
+    free_price: bool = False  # only those with a line sold at a free price, with no product
+
+
+_KINDS = {
+    "sale": (SalesDocument.kind == "receipt", SalesDocument.settlement == 1),
+    "return": (SalesDocument.kind == "receipt", SalesDocument.settlement == 2),
+    "correction": (SalesDocument.kind == "correction", SalesDocument.settlement.in_((1, 2))),
+}
+
+
+def find_receipts(session: Session, wanted: ReceiptFilter, *, before: str | None = None) -> DocumentPage:
+    """The accepted receipts and corrections behind a figure of the statistics, newest first, a page at
+    a time. The days bound `made_at` (a day and a half around them, for any time zone) so the
+    account's time index is used, and `local_day` says exactly."""
+    first, last = min(wanted.days), max(wanted.days)
+    query = select(SalesDocument).where(
+        SalesDocument.account_id == wanted.account_id, SalesDocument.status == ACCEPTED,
+        SalesDocument.made_at >= datetime.combine(first - timedelta(days=1), time(), UTC),
+        SalesDocument.made_at < datetime.combine(last + timedelta(days=2), time(), UTC),
+        SalesDocument.local_day.in_(wanted.days) if len(wanted.days) < last.toordinal() - first.toordinal() + 1
+        else SalesDocument.local_day.between(first, last),
+        or_(*(and_(*condition) for condition in _KINDS.values())) if wanted.kind is None else and_(*_KINDS[wanted.kind]))
+    if wanted.point_ids is not None:
+        query = query.where(SalesDocument.point_id.in_(wanted.point_ids))
+    if wanted.cashier_id is not None:
+        query = query.where(SalesDocument.cashier_id == wanted.cashier_id)
+    if wanted.without_cashier:
+        query = query.where(SalesDocument.cashier_id.is_(None))
+    if wanted.hour is not None:
+        query = query.where(SalesDocument.local_hour == wanted.hour)
+    if wanted.product_id is not None or wanted.free_price:
+        product = ReceiptLine.product_id.is_(None) if wanted.free_price else ReceiptLine.product_id == wanted.product_id
+        query = query.where(exists().where(ReceiptLine.document_id == SalesDocument.id, product))
+    if before:
+        made_at, document_id = _read_cursor(before)
+        query = query.where(tuple_(SalesDocument.made_at, SalesDocument.id) < tuple_(made_at, document_id))
+    documents = list(session.scalars(query.order_by(SalesDocument.made_at.desc(), SalesDocument.id.desc())
+                                     .limit(PAGE_SIZE + 1)))
+    more = len(documents) > PAGE_SIZE
+    documents = documents[:PAGE_SIZE]
+    return DocumentPage(documents=documents, cashiers=points_service.cashier_names(session, account_id=wanted.account_id),
+                        next_cursor=f"{documents[-1].made_at.isoformat()}_{documents[-1].id}" if more else None,
+                        quarantined=0)
+
+
 def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         made_at, document_id = cursor.rsplit("_", 1)
@@ -476,3 +549,14 @@ def get_document(session: Session, actor: Actor, document_id: uuid.UUID) -> tupl
     lines = list(session.scalars(select(ReceiptLine).where(ReceiptLine.document_id == document.id)
                                  .order_by(ReceiptLine.position)))
     return document, lines
+
+
+def sold_names(session: Session, *, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """A name each product was sold under, for products the catalog no longer has."""
+    names: dict[uuid.UUID, str] = {}
+    for product_id in product_ids:
+        name = session.scalar(select(ReceiptLine.name).where(ReceiptLine.product_id == product_id,
+                                                             ReceiptLine.account_id == account_id).limit(1))
+        if name is not None:
+            names[product_id] = name
+    return names

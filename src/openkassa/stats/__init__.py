@@ -1,0 +1,1 @@
+"""Sales statistics: rollups kept at ingestion, and the dashboard read from them."""

@@ -1,0 +1,77 @@
+"""Rollups of accepted receipts, kept in the same transaction as the upload (`stats.rollups.record`).
+
+Every figure of the dashboard is read from these tables, never from the receipts themselves: a year
+of a busy network is millions of receipt lines, and its rollups are a few hundred thousand rows.
+Days and hours are the point's local ones when the receipt was made. Money is kopecks, quantities
+thousandths; every measure is net: a return takes back what its sale added.
+
+`NO_CASHIER` and `NO_PRODUCT` stand for a receipt made outside a cashier's session and for a line
+sold at a free price with no product: a key column cannot be NULL (NULLs never conflict, so an
+upsert would add a row each time).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openkassa.db import Base
+
+NO_CASHIER = uuid.UUID(int=0)
+NO_PRODUCT = uuid.UUID(int=0)
+
+
+class _Money:
+    """The money measures every rollup keeps."""
+
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # sales − returns ± corrections
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)  # the lines' cost price when uploaded
+
+
+class HourFigures(_Money, Base):
+    """A point's receipts in one local hour, per cashier."""
+
+    __tablename__ = "stats_hours"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cashier_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sales: Mapped[int] = mapped_column(default=0)  # receipts of settlement 1 (приход)
+    sales_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(default=0)  # receipts of settlement 2 (возврат прихода)
+    returns_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    corrections: Mapped[int] = mapped_column(default=0)
+    corrections_sum: Mapped[int] = mapped_column(BigInteger, default=0)  # signed: a return correction subtracts
+    cashless: Mapped[int] = mapped_column(BigInteger, default=0)  # paid electronically (1081), net
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)  # the lines' discounts, net
+
+
+class ProductDay(_Money, Base):
+    """A product's sales at a point on one local day."""
+
+    __tablename__ = "stats_product_days"
+    __table_args__ = (Index("ix_stats_product_days_product", "account_id", "product_id", "day"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProductMonth(_Money, Base):
+    """A product's sales at a point in one local month (`month` is its first day): a year's
+    product figures come from twelve of these a product, not 365 days."""
+
+    __tablename__ = "stats_product_months"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,90 @@
+"""Keeping the rollups (`stats.models`) as receipts arrive, in the upload's own transaction.
+
+`record` adds a batch of accepted receipts and corrections: it sums them in memory by rollup key,
+then adds each sum to its row with one upsert per table (`ON CONFLICT … DO UPDATE SET x = x +
+excluded.x`), so two uploads racing on the same hour both count. Receipts of settlement 1 (приход)
+add, of settlement 2 (возврат прихода) subtract; settlements 3 and 4 (расход, a shop buying from
+a person) are not retail sales and the dashboard leaves them out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from openkassa.stats.models import NO_CASHIER, NO_PRODUCT, HourFigures, ProductDay, ProductMonth
+
+SIGN = {1: 1, 2: -1}
+"""How a receipt's settlement type (1054) counts in the figures; the rest are not counted."""
+
+_HOUR_MEASURES = ("sales", "sales_sum", "returns", "returns_sum", "corrections", "corrections_sum", "cashless",
+                  "discount", "revenue", "cost")
+_PRODUCT_MEASURES = ("quantity", "revenue", "cost")
+
+
+def record(session: Session, *, account_id: uuid.UUID, point_id: uuid.UUID, receipts: Iterable[dict],
+           lines: Iterable[dict]) -> None:
+    """Count accepted receipts and corrections (rows of `sales_documents`) and their lines (rows of `receipt_lines`)."""
+    counted = {receipt["id"]: receipt for receipt in receipts
+               if receipt["kind"] in ("receipt", "correction") and receipt["settlement"] in SIGN}
+    if not counted:
+        return
+    cost_of: dict[uuid.UUID, int] = defaultdict(int)
+    days: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_PRODUCT_MEASURES, 0))
+    for line in lines:
+        receipt = counted.get(line["document_id"])
+        if receipt is None:
+            continue
+        sign = SIGN[receipt["settlement"]]
+        cost_of[receipt["id"]] += line["cost"]
+        product = days[(receipt["local_day"], line["product_id"] or NO_PRODUCT)]
+        product["quantity"] += sign * line["quantity"]
+        product["revenue"] += sign * line["amount"]
+        product["cost"] += sign * line["cost"]
+    hours: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_HOUR_MEASURES, 0))
+    for receipt in counted.values():
+        sign, total = SIGN[receipt["settlement"]], receipt["total"]
+        figures = hours[(receipt["local_day"], receipt["local_hour"], receipt["cashier_id"] or NO_CASHIER)]
+        if receipt["kind"] == "correction":
+            figures["corrections"] += 1
+            figures["corrections_sum"] += sign * total
+        elif sign > 0:
+            figures["sales"] += 1
+            figures["sales_sum"] += total
+        else:
+            figures["returns"] += 1
+            figures["returns_sum"] += total
+        figures["revenue"] += sign * total
+        figures["cashless"] += sign * receipt["electronic"]
+        figures["discount"] += sign * receipt["discount"]
+        figures["cost"] += sign * cost_of[receipt["id"]]
+    months: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_PRODUCT_MEASURES, 0))
+    for (day, product_id), figures in days.items():
+        month = months[(day.replace(day=1), product_id)]
+        for name in _PRODUCT_MEASURES:
+            month[name] += figures[name]
+    key = dict(account_id=account_id, point_id=point_id)
+    _add(session, HourFigures, _HOUR_MEASURES,
+         [dict(key, day=day, hour=hour, cashier_id=cashier, **figures) for (day, hour, cashier), figures in hours.items()])
+    _add(session, ProductDay, _PRODUCT_MEASURES,
+         [dict(key, day=day, product_id=product, **figures) for (day, product), figures in days.items()])
+    _add(session, ProductMonth, _PRODUCT_MEASURES,
+         [dict(key, month=month, product_id=product, **figures) for (month, product), figures in months.items()])
+
+
+def _add(session: Session, table: type, measures: tuple[str, ...], rows: list[dict]) -> None:
+    """Add each row's measures to the row with its key, making it when there is none."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    key = [column.name for column in table.__table__.primary_key.columns]
+    statement = statement.on_conflict_do_update(
+        index_elements=key,
+        set_={name: getattr(table, name) + getattr(statement.excluded, name) for name in measures})
+    session.execute(statement, rows)

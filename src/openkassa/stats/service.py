@@ -1,0 +1,486 @@
+"""Sales statistics: the dashboard's figures, read from the rollups (`stats.models`).
+
+A request names a scope (one point, or every point of the account) and a period of local days,
+both checked here: a period runs forward, within `MAX_DAYS`, between the year 2000 and tomorrow.
+Every block answers from the rollups in one or two queries, whatever the number of receipts:
+
+- `summary`: revenue, sales and returns, average check, cashless share, discounts, gross profit and
+  margin, for the period and the one before it;
+- `trend`: the same by day; `hours`: by hour of the day and by weekday × hour;
+- `cashiers`: per cashier; `products`: per product, with ABC classes by revenue and by profit;
+- `idle`: products of the scope's catalogs no receipt has sold for N days.
+
+Definitions. Revenue is sales − returns ± corrections (a correction of a return subtracts). The
+average check is the sales' sum over their number (returns and corrections aside). The cashless
+share is the revenue paid electronically (1081) over the revenue. Gross profit is revenue − the
+cost price of what was sold (the product's cost price when the receipt arrived); margin is profit
+over revenue. A product's figures are net of its returns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, exists, func, select, union_all
+from sqlalchemy.orm import Session
+
+from openkassa.accounts.roles import Permission
+from openkassa.accounts.service import Actor, require
+from openkassa.catalog import service as catalog_service
+from openkassa.errors import Invalid
+from openkassa.i18n import _
+from openkassa.points import service as points_service
+from openkassa.points.models import RetailPoint
+from openkassa.sales import service as sales_service
+from openkassa.stats.models import NO_CASHIER, NO_PRODUCT, HourFigures, ProductDay, ProductMonth
+from openkassa.stats.schemas import DrillIn
+
+MAX_DAYS = 366
+"""The longest period the dashboard shows at once: a year, leap day included."""
+
+PRESETS = ("today", "yesterday", "week", "month", "last_month", "custom")
+DEFAULT_ZONE = "Europe/Moscow"
+ABC_SHARES = (Decimal("0.80"), Decimal("0.95"))
+"""Class A holds the products making the first 80 % of the total, B the next 15 %, C the rest."""
+
+
+# --- what is asked ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def each_day(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range(self.days)]
+
+    def previous(self) -> Period:
+        """The period to compare with: for a period within one month from its first day, the same
+        days of the month before (as many as it has); else as many days right before."""
+        if self.start.day == 1 and (self.start.year, self.start.month) == (self.end.year, self.end.month):
+            last_day = self.start - timedelta(days=1)
+            return Period(last_day.replace(day=1), last_day.replace(day=min(self.end.day, last_day.day)))
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the figures cover: one point, or every point of the account (`point` None)."""
+
+    account_id: uuid.UUID
+    point: RetailPoint | None
+    zone: ZoneInfo  # whose today it is: the point's, or the account's first point's
+    catalog_ids: tuple[uuid.UUID, ...]  # the catalogs of the point, or of the account's points
+
+    @property
+    def point_ids(self) -> list[uuid.UUID] | None:
+        return None if self.point is None else [self.point.id]
+
+    def today(self) -> date:
+        return datetime.now(self.zone).date()
+
+
+def scope_for(session: Session, actor: Actor, *, point_id: uuid.UUID | None) -> Scope:
+    """The scope asked for; another account's point is not found."""
+    require(actor, Permission.VIEW)
+    if point_id is not None:
+        point = points_service.get_point(session, actor, point_id)
+        return Scope(actor.account_id, point, ZoneInfo(point.timezone), (point.catalog_id,))
+    points = points_service.list_points(session, actor)
+    return Scope(actor.account_id, None, ZoneInfo(points[0].timezone if points else DEFAULT_ZONE),
+                 tuple(sorted({point.catalog_id for point in points})))
+
+
+def period_for(scope: Scope, *, preset: str = "today", start: date | None = None, end: date | None = None) -> Period:
+    """A preset's period in the scope's time zone, or a custom one checked; `Invalid` names the field."""
+    today = scope.today()
+    if preset == "today":
+        return Period(today, today)
+    if preset == "yesterday":
+        return Period(today - timedelta(days=1), today - timedelta(days=1))
+    if preset == "week":
+        return Period(today - timedelta(days=today.weekday()), today)
+    if preset == "month":
+        return Period(today.replace(day=1), today)
+    if preset == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return Period(last.replace(day=1), last)
+    if preset != "custom":
+        raise Invalid(fields={"period": _("Choose a period from the list.")})
+    problems = {}
+    if start is None:
+        problems["start"] = _("Enter the first day of the period.")
+    if end is None:
+        problems["end"] = _("Enter the last day of the period.")
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not (date(2000, 1, 1) <= day <= today + timedelta(days=1)):
+            problems[name] = _("Enter a day between 01.01.2000 and tomorrow.")
+    if not problems and start > end:  # type: ignore[operator]
+        problems["end"] = _("The period ends before it starts.")
+    if not problems and (end - start).days + 1 > MAX_DAYS:  # type: ignore[operator]
+        problems["end"] = _("A period is at most {days} days long.").format(days=MAX_DAYS)
+    if problems:
+        raise Invalid(fields=problems)
+    return Period(start, end)  # type: ignore[arg-type]
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The summary's measures over some receipts. Money in kopecks."""
+
+    revenue: int = 0
+    sales: int = 0
+    sales_sum: int = 0
+    returns: int = 0
+    returns_sum: int = 0
+    corrections: int = 0
+    corrections_sum: int = 0
+    cashless: int = 0
+    discount: int = 0
+    cost: int = 0
+
+    @property
+    def average_check(self) -> int:
+        return _divide(self.sales_sum, self.sales)
+
+    @property
+    def profit(self) -> int:
+        return self.revenue - self.cost
+
+    @property
+    def cashless_share(self) -> Decimal | None:
+        """A fraction (0.25 is 25 %), None without revenue."""
+        return _share(self.cashless, self.revenue)
+
+    @property
+    def margin(self) -> Decimal | None:
+        return _share(self.profit, self.revenue)
+
+
+_FIGURES = tuple(field.name for field in fields(Figures))
+
+
+def _divide(amount: int, count: int) -> int:
+    """amount / count in whole kopecks, half up; 0 for nothing."""
+    if not count:
+        return 0
+    return int((Decimal(amount) / count).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return None if whole <= 0 else (Decimal(part) / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def _sums(*columns: str) -> list:
+    return [func.coalesce(func.sum(getattr(HourFigures, name)), 0).label(name) for name in columns]
+
+
+def _hours_in(scope: Scope, period: Period) -> list:
+    where = [HourFigures.account_id == scope.account_id, HourFigures.day.between(period.start, period.end)]
+    if scope.point_ids is not None:
+        where.append(HourFigures.point_id.in_(scope.point_ids))
+    return where
+
+
+def _figures(session: Session, scope: Scope, period: Period) -> Figures:
+    row = session.execute(select(*_sums(*_FIGURES)).where(*_hours_in(scope, period))).one()
+    return Figures(**row._asdict())
+
+
+@dataclass(frozen=True)
+class Summary:
+    period: Period
+    current: Figures
+    previous_period: Period
+    previous: Figures
+
+
+def summary(session: Session, scope: Scope, period: Period) -> Summary:
+    """The key figures of the period, and of the one before it to compare."""
+    before = period.previous()
+    return Summary(period, _figures(session, scope, period), before, _figures(session, scope, before))
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    figures: Figures
+
+
+def trend(session: Session, scope: Scope, period: Period) -> list[Day]:
+    """Each day of the period with its figures (days without receipts included, as zeros)."""
+    rows = session.execute(select(HourFigures.day, *_sums(*_FIGURES)).where(*_hours_in(scope, period))
+                           .group_by(HourFigures.day))
+    found = {row.day: Figures(**{name: getattr(row, name) for name in _FIGURES}) for row in rows}
+    return [Day(day, found.get(day, Figures())) for day in period.each_day()]
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When the shops are busy: sales and revenue by hour of the day, and sales by weekday × hour
+    (`by_weekday[0]` is Monday)."""
+
+    sales: list[int]
+    revenue: list[int]
+    by_weekday: list[list[int]]
+    revenue_by_weekday: list[list[int]]
+
+    @property
+    def busiest(self) -> int:
+        return max((cell for row in self.by_weekday for cell in row), default=0)
+
+
+def hours(session: Session, scope: Scope, period: Period) -> Hours:
+    rows = session.execute(select(HourFigures.day, HourFigures.hour, *_sums("sales", "revenue"))
+                           .where(*_hours_in(scope, period)).group_by(HourFigures.day, HourFigures.hour))
+    result = Hours([0] * 24, [0] * 24, [[0] * 24 for _ in range(7)], [[0] * 24 for _ in range(7)])
+    for row in rows:
+        weekday = row.day.weekday()
+        result.sales[row.hour] += row.sales
+        result.revenue[row.hour] += row.revenue
+        result.by_weekday[weekday][row.hour] += row.sales
+        result.revenue_by_weekday[weekday][row.hour] += row.revenue
+    return result
+
+
+@dataclass(frozen=True)
+class CashierFigures:
+    cashier_id: uuid.UUID | None  # None: receipts made outside a cashier's session
+    name: str
+    figures: Figures
+
+
+def cashiers(session: Session, scope: Scope, period: Period) -> list[CashierFigures]:
+    """Each cashier's figures in the period, the highest revenue first."""
+    rows = session.execute(select(HourFigures.cashier_id, *_sums(*_FIGURES)).where(*_hours_in(scope, period))
+                           .group_by(HourFigures.cashier_id))
+    names = points_service.cashier_names(session, account_id=scope.account_id)
+    result = []
+    for row in rows:
+        cashier_id = None if row.cashier_id == NO_CASHIER else row.cashier_id
+        name = _("No cashier") if cashier_id is None else names.get(cashier_id, _("Unknown cashier"))
+        result.append(CashierFigures(cashier_id, name, Figures(**{name: getattr(row, name) for name in _FIGURES})))
+    return sorted(result, key=lambda item: (-item.figures.revenue, item.name))
+
+
+# --- products ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductFigures:
+    product_id: uuid.UUID | None  # None: lines sold at a free price with no product
+    name: str
+    quantity: int  # thousandths
+    revenue: int
+    cost: int
+    abc_revenue: str = ""  # "A", "B" or "C"
+    abc_profit: str = ""
+
+    @property
+    def profit(self) -> int:
+        return self.revenue - self.cost
+
+    @property
+    def margin(self) -> Decimal | None:
+        return _share(self.profit, self.revenue)
+
+
+@dataclass(frozen=True)
+class Products:
+    """Every product sold in the period, the highest revenue first, with its ABC classes."""
+
+    items: list[ProductFigures]
+
+    def best(self, count: int = 10) -> list[ProductFigures]:
+        return self.items[:count]
+
+    def worst(self, count: int = 10) -> list[ProductFigures]:
+        """The products that brought the least (of those sold), the least first."""
+        return self.items[::-1][:count]
+
+    def classes(self, key: str) -> dict[str, tuple[int, int]]:
+        """For each ABC class by `key` ("revenue" or "profit"): how many products, and their sum."""
+        result = {name: (0, 0) for name in "ABC"}
+        for item in self.items:
+            name = getattr(item, f"abc_{key}")
+            count, total = result[name]
+            result[name] = (count + 1, total + getattr(item, key))
+        return result
+
+
+def products(session: Session, scope: Scope, period: Period) -> Products:
+    """Each product's net quantity, revenue and cost over the period. Whole months inside the period
+    are read from the monthly rollup, the days around them from the daily one."""
+    months, edges = _months_and_edges(period)
+    parts = []
+    measures = ("quantity", "revenue", "cost")
+    if months:
+        where = [ProductMonth.account_id == scope.account_id, ProductMonth.month.in_(months)]
+        if scope.point_ids is not None:
+            where.append(ProductMonth.point_id.in_(scope.point_ids))
+        parts.append(select(ProductMonth.product_id, *[getattr(ProductMonth, name) for name in measures]).where(*where))
+    for first, last in edges:
+        where = [ProductDay.account_id == scope.account_id, ProductDay.day.between(first, last)]
+        if scope.point_ids is not None:
+            where.append(ProductDay.point_id.in_(scope.point_ids))
+        parts.append(select(ProductDay.product_id, *[getattr(ProductDay, name) for name in measures]).where(*where))
+    rows = _rows(session, parts, measures)
+    names = _names(session, scope, [row[0] for row in rows])
+    items = [ProductFigures(None if product_id == NO_PRODUCT else product_id, names.get(product_id, _("Deleted product")), quantity,
+                            revenue, cost)
+             for product_id, quantity, revenue, cost in rows if (quantity, revenue, cost) != (0, 0, 0)]
+    items.sort(key=lambda item: (-item.revenue, item.name))
+    by_revenue = _abc(items, "revenue")
+    by_profit = _abc(items, "profit")
+    return Products([ProductFigures(item.product_id, item.name, item.quantity, item.revenue, item.cost,
+                                    by_revenue[index], by_profit[index]) for index, item in enumerate(items)])
+
+
+def _rows(session: Session, parts: list[Select], measures: tuple[str, ...]) -> list[tuple]:
+    if len(parts) == 1:
+        source = parts[0].subquery()
+    else:
+        source = union_all(*parts).subquery()
+    return [tuple(row) for row in session.execute(
+        select(source.c.product_id, *[func.sum(source.c[name]) for name in measures]).group_by(source.c.product_id))]
+
+
+def _months_and_edges(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """The whole months inside the period, and the runs of days outside them."""
+    months = []
+    month = period.start.replace(day=1)
+    if month < period.start:
+        month = _next_month(month)
+    while _next_month(month) - timedelta(days=1) <= period.end:
+        months.append(month)
+        month = _next_month(month)
+    if not months:
+        return [], [(period.start, period.end)]
+    edges = []
+    if months[0] > period.start:
+        edges.append((period.start, months[0] - timedelta(days=1)))
+    after = _next_month(months[-1])
+    if after <= period.end:
+        edges.append((after, period.end))
+    return months, edges
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _abc(items: list[ProductFigures], key: str) -> list[str]:
+    """Each item's class by `key`, in the order of `items`: A for those making the first 80 % of the
+    total (those that bring it, largest first), B the next 15 %, C the rest and any that lose."""
+    order = sorted(range(len(items)), key=lambda index: -getattr(items[index], key))
+    total = sum(max(getattr(item, key), 0) for item in items)
+    classes = ["C"] * len(items)
+    running = 0
+    for index in order:
+        value = getattr(items[index], key)
+        if value <= 0 or total <= 0:
+            break
+        share = Decimal(running) / total  # what the products before this one make
+        classes[index] = "A" if share < ABC_SHARES[0] else "B" if share < ABC_SHARES[1] else "C"
+        running += value
+    return classes
+
+
+def _names(session: Session, scope: Scope, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Product names from the catalog; a product deleted since goes by the name it was sold under."""
+    ids = [product_id for product_id in product_ids if product_id != NO_PRODUCT]
+    names = catalog_service.product_names(session, account_id=scope.account_id, product_ids=ids)
+    missing = [product_id for product_id in ids if product_id not in names]
+    names.update(sales_service.sold_names(session, account_id=scope.account_id, product_ids=missing))
+    names[NO_PRODUCT] = _("Sold at a free price, not in the catalog")
+    return names
+
+
+@dataclass(frozen=True)
+class IdleProduct:
+    product_id: uuid.UUID
+    name: str
+    code: str
+    last_sold: date | None  # None: never sold
+
+
+@dataclass(frozen=True)
+class Idle:
+    days: int
+    count: int  # how many products of the scope's catalogs no receipt has sold for `days` days
+    items: list[IdleProduct]  # the first of them by name
+
+
+IDLE_SHOWN = 50
+MAX_IDLE_DAYS = 3650
+
+
+def idle(session: Session, scope: Scope, *, days: int = 30, limit: int = IDLE_SHOWN) -> Idle:
+    """Products of the scope's catalogs not sold at any of the scope's points for `days` days."""
+    if not 1 <= days <= MAX_IDLE_DAYS:
+        raise Invalid(fields={"days": _("Enter a number of days from 1 to {most}.").format(most=MAX_IDLE_DAYS)})
+    since = scope.today() - timedelta(days=days - 1)
+    sold_here = [ProductDay.account_id == scope.account_id, ProductDay.day >= since]
+    if scope.point_ids is not None:
+        sold_here.append(ProductDay.point_id.in_(scope.point_ids))
+    catalog = catalog_service.product_rows(account_id=scope.account_id, catalog_ids=scope.catalog_ids)
+    product_id = catalog.selected_columns.id
+    # Counted as all products less those sold: both start from an index, where counting the unsold
+    # would look up the sales of each product of the catalog.
+    products_count = session.scalar(select(func.count()).select_from(catalog.subquery()))
+    sold_count = session.scalar(
+        select(func.count(func.distinct(ProductDay.product_id))).where(
+            *sold_here, catalog_service.in_catalogs(ProductDay.product_id, account_id=scope.account_id,
+                                                    catalog_ids=scope.catalog_ids)))
+    unsold = catalog.where(~exists().where(*sold_here, ProductDay.product_id == product_id))
+    rows = session.execute(unsold.order_by(catalog.selected_columns.name, product_id).limit(limit)).all()
+    last = _last_sold(session, scope, [row.id for row in rows])
+    return Idle(days, products_count - sold_count,
+                [IdleProduct(row.id, row.name, row.code, last.get(row.id)) for row in rows])
+
+
+def _last_sold(session: Session, scope: Scope, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, date]:
+    if not product_ids:
+        return {}
+    where = [ProductDay.account_id == scope.account_id, ProductDay.product_id.in_(product_ids), ProductDay.quantity > 0]
+    if scope.point_ids is not None:
+        where.append(ProductDay.point_id.in_(scope.point_ids))
+    return dict(session.execute(select(ProductDay.product_id, func.max(ProductDay.day)).where(*where)
+                                .group_by(ProductDay.product_id)).all())
+
+
+# --- the receipts behind a figure ------------------------------------------------------------------
+
+
+def receipts(session: Session, scope: Scope, period: Period, drill: DrillIn) -> sales_service.DocumentPage:
+    """The receipts and corrections a figure of the period counts, narrowed down as `drill` says."""
+    days = period.each_day()
+    if drill.day is not None:
+        if not period.start <= drill.day <= period.end:
+            raise Invalid(fields={"day": _("The day is outside the period.")})
+        days = [drill.day]
+    if drill.weekday is not None:
+        days = [day for day in days if day.weekday() == drill.weekday]
+        if not days:
+            return sales_service.DocumentPage(documents=[], cashiers={}, next_cursor=None, quarantined=0)
+    wanted = sales_service.ReceiptFilter(
+        account_id=scope.account_id, point_ids=scope.point_ids, days=days, kind=drill.kind,
+        cashier_id=drill.cashier if isinstance(drill.cashier, uuid.UUID) else None,
+        without_cashier=drill.cashier == "none", hour=drill.hour,
+        product_id=drill.product if isinstance(drill.product, uuid.UUID) else None, free_price=drill.product == "free")
+    return sales_service.find_receipts(session, wanted, before=drill.before)
