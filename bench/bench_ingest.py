@@ -102,7 +102,7 @@ def main() -> None:
         part = rows[first:first + protocol.MAX_DOCUMENTS]
         with db.transaction() as session:
             session.execute(insert(SalesDocument.__table__), part)
-            session.execute(insert(ReceiptLine.__table__), [line for row in part for line in lines_of[row["id"]]])
+            session.execute(insert(ReceiptLine.__table__), [line for row in part for line in lines_of.get(row["id"], [])])
     floor = time.perf_counter() - start
     engine = "postgresql" if url.startswith("postgresql") else "sqlite"
     rate, floor_rate = len(documents) / uploaded, len(documents) / floor
