@@ -30,9 +30,9 @@ def test_the_demo_command_prints_the_login(tmp_path, monkeypatch, capsys):
     get_settings.cache_clear()
     try:
         # when the demo command runs twice, as `make run` does on every start
-        cli.main(["demo", "--if-empty", "--email", "boss@example.com", "--password", "secret-pass"])
+        cli.main(["demo", "--days", "3", "--if-empty", "--email", "boss@example.com", "--password", "secret-pass"])
         first = capsys.readouterr().out
-        cli.main(["demo", "--if-empty", "--email", "boss@example.com", "--password", "secret-pass"])
+        cli.main(["demo", "--days", "3", "--if-empty", "--email", "boss@example.com", "--password", "secret-pass"])
         second = capsys.readouterr().out
     finally:
         get_settings.cache_clear()

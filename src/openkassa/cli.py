@@ -59,9 +59,12 @@ def _demo(args: argparse.Namespace) -> None:
             if known:
                 print(f"Demo login: {args.email} / {args.password} (unless you changed it)")
             return
-        demo.create(db, email=args.email, password=args.password)
+        history = demo.create(db, email=args.email, password=args.password, days=args.days)
     finally:
         db.dispose()
+    if history.days:
+        print(f"Sales of {history.days} days: {history.receipts} receipts, {history.returns} returns, "
+              f"{history.shifts} shifts, {history.cash_operations} cash operations.")
     print(f"Demo account ready. Sign in at {settings.base_url}/login")
     print(f"  e-mail:   {args.email}")
     print(f"  password: {args.password}")
@@ -186,6 +189,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--email", default="demo@example.com")
     demo.add_argument("--password", default="demo-password")
     demo.add_argument("--if-empty", action="store_true", help="only when the database has no account yet")
+    demo.add_argument("--days", type=int, default=365, help="days of sales to make, ending today (0: none)")
     demo.set_defaults(handler=_demo)
 
     load = commands.add_parser("import", help="import a catalog file (.xlsx, .xls, .csv) into a point's catalog")
