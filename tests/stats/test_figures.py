@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -277,16 +278,15 @@ def naive_products(receipts: list[Raw]) -> dict:
 
 
 def naive_abc(values: dict) -> dict:
-    """A for the products making the first 80 % of the positive total, B the next 15 %, C the rest."""
+    """By what the larger values make before each: under 80 % of the positive total A, under 95 % B, else C."""
     total = sum(value for value in values.values() if value > 0)
-    classes, running = {}, 0
-    for product, value in sorted(values.items(), key=lambda item: -item[1]):
+    classes = {}
+    for product, value in values.items():
         if value <= 0 or total <= 0:
             classes[product] = "C"
             continue
-        share = running / total
-        classes[product] = "A" if share < 0.8 else "B" if share < 0.95 else "C"
-        running += value
+        share = Fraction(sum(other for other in values.values() if other > value), total)
+        classes[product] = "A" if share < Fraction(80, 100) else "B" if share < Fraction(95, 100) else "C"
     return classes
 
 
@@ -341,6 +341,12 @@ def test_every_figure_equals_a_naive_recomputation_from_the_receipts(shop, db, n
                 by_profit = naive_abc({product: figures[1] - figures[2] for product, figures in expected.items()})
                 for item in products.items:
                     assert (item.abc_revenue, item.abc_profit) == (by_revenue[item.product_id], by_profit[item.product_id])
+                assert products.classes("revenue") == {name: (
+                    sum(1 for product in expected if by_revenue[product] == name),
+                    sum(figures[1] for product, figures in expected.items() if by_revenue[product] == name)) for name in "ABC"}
+                # the dashboard names only the best and the worst two, the same as in the whole list
+                few = service.products(session, scope, period, shown=2)
+                assert (few.count, few.best(2), few.worst(2)) == (products.count, products.items[:2], products.items[::-1][:2])
                 # and the receipts behind the period are exactly those counted
                 assert _drilled(session, scope, period) == len(mine)
             # the products not sold for N days are those no receipt of the last N days has

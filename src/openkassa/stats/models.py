@@ -22,6 +22,13 @@ from openkassa.db import Base
 
 NO_CASHIER = uuid.UUID(int=0)
 NO_PRODUCT = uuid.UUID(int=0)
+ALL_POINTS = uuid.UUID(int=0)
+"""The product rollups keep each row twice: under its point and under `ALL_POINTS`, so the figures
+of a whole network read one row a product and day (or month), not one a point."""
+
+CLUSTERED = {"sqlite_with_rowid": False}
+"""On SQLite a rollup is stored in its key's order (WITHOUT ROWID): a period's rows are read in one
+pass, not looked up one by one from an index."""
 
 
 class _Money:
@@ -35,6 +42,7 @@ class HourFigures(_Money, Base):
     """A point's receipts in one local hour, per cashier."""
 
     __tablename__ = "stats_hours"
+    __table_args__ = (CLUSTERED,)
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -55,7 +63,7 @@ class ProductDay(_Money, Base):
     """A product's sales at a point on one local day."""
 
     __tablename__ = "stats_product_days"
-    __table_args__ = (Index("ix_stats_product_days_product", "account_id", "product_id", "day"),)
+    __table_args__ = (Index("ix_stats_product_days_product", "account_id", "product_id", "day"), CLUSTERED)
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -69,6 +77,7 @@ class ProductMonth(_Money, Base):
     product figures come from twelve of these a product, not 365 days."""
 
     __tablename__ = "stats_product_months"
+    __table_args__ = (CLUSTERED,)
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -1,6 +1,7 @@
 """Keeping the rollups (`stats.models`) as receipts arrive, in the upload's own transaction.
 
-`record` adds a batch of accepted receipts and corrections: it sums them in memory by rollup key,
+`record` adds a batch of accepted receipts and corrections: it sums them in memory by rollup key
+(a product's rows twice: under the point and under `ALL_POINTS`),
 then adds each sum to its row with one upsert per table (`ON CONFLICT … DO UPDATE SET x = x +
 excluded.x`), so two uploads racing on the same hour both count. Receipts of settlement 1 (приход)
 add, of settlement 2 (возврат прихода) subtract; settlements 3 and 4 (расход, a shop buying from
@@ -17,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from openkassa.stats.models import NO_CASHIER, NO_PRODUCT, HourFigures, ProductDay, ProductMonth
+from openkassa.stats.models import ALL_POINTS, NO_CASHIER, NO_PRODUCT, HourFigures, ProductDay, ProductMonth
 
 SIGN = {1: 1, 2: -1}
 """How a receipt's settlement type (1054) counts in the figures; the rest are not counted."""
@@ -71,10 +72,13 @@ def record(session: Session, *, account_id: uuid.UUID, point_id: uuid.UUID, rece
     key = dict(account_id=account_id, point_id=point_id)
     _add(session, HourFigures, _HOUR_MEASURES,
          [dict(key, day=day, hour=hour, cashier_id=cashier, **figures) for (day, hour, cashier), figures in hours.items()])
-    _add(session, ProductDay, _PRODUCT_MEASURES,
-         [dict(key, day=day, product_id=product, **figures) for (day, product), figures in days.items()])
-    _add(session, ProductMonth, _PRODUCT_MEASURES,
-         [dict(key, month=month, product_id=product, **figures) for (month, product), figures in months.items()])
+    for point in (point_id, ALL_POINTS):
+        _add(session, ProductDay, _PRODUCT_MEASURES,
+             [dict(account_id=account_id, point_id=point, day=day, product_id=product, **figures)
+              for (day, product), figures in days.items()])
+        _add(session, ProductMonth, _PRODUCT_MEASURES,
+             [dict(account_id=account_id, point_id=point, month=month, product_id=product, **figures)
+              for (month, product), figures in months.items()])
 
 
 def _add(session: Session, table: type, measures: tuple[str, ...], rows: list[dict]) -> None:

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, func, select, union_all
+from sqlalchemy import String, exists, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -37,7 +37,7 @@ from openkassa.i18n import _
 from openkassa.points import service as points_service
 from openkassa.points.models import RetailPoint
 from openkassa.sales import service as sales_service
-from openkassa.stats.models import NO_CASHIER, NO_PRODUCT, HourFigures, ProductDay, ProductMonth
+from openkassa.stats.models import ALL_POINTS, NO_CASHIER, NO_PRODUCT, HourFigures, ProductDay, ProductMonth
 from openkassa.stats.schemas import DrillIn
 
 MAX_DAYS = 366
@@ -45,7 +45,7 @@ MAX_DAYS = 366
 
 PRESETS = ("today", "yesterday", "week", "month", "last_month", "custom")
 DEFAULT_ZONE = "Europe/Moscow"
-ABC_SHARES = (Decimal("0.80"), Decimal("0.95"))
+ABC_SHARES = (80, 95)
 """Class A holds the products making the first 80 % of the total, B the next 15 %, C the rest."""
 
 
@@ -87,6 +87,11 @@ class Scope:
     @property
     def point_ids(self) -> list[uuid.UUID] | None:
         return None if self.point is None else [self.point.id]
+
+    @property
+    def product_points(self) -> list[uuid.UUID]:
+        """Whose rows of the product rollups to read: the point's, or those kept for all points."""
+        return [ALL_POINTS] if self.point is None else [self.point.id]
 
     def today(self) -> date:
         return datetime.now(self.zone).date()
@@ -302,62 +307,74 @@ class ProductFigures:
 
 @dataclass(frozen=True)
 class Products:
-    """Every product sold in the period, the highest revenue first, with its ABC classes."""
+    """The products sold in the period: how many, their ABC classes, and the figures of those named
+    (all, or the best and the worst few: see `products`), the highest revenue first."""
 
-    items: list[ProductFigures]
+    count: int
+    items: list[ProductFigures]  # the best, or all
+    least: list[ProductFigures]  # the worst, the least first
+    by_class: dict[str, dict[str, tuple[int, int]]]  # "revenue"/"profit" → class → (products, their sum)
 
     def best(self, count: int = 10) -> list[ProductFigures]:
         return self.items[:count]
 
     def worst(self, count: int = 10) -> list[ProductFigures]:
         """The products that brought the least (of those sold), the least first."""
-        return self.items[::-1][:count]
+        return self.least[:count]
 
     def classes(self, key: str) -> dict[str, tuple[int, int]]:
         """For each ABC class by `key` ("revenue" or "profit"): how many products, and their sum."""
-        result = {name: (0, 0) for name in "ABC"}
-        for item in self.items:
-            name = getattr(item, f"abc_{key}")
-            count, total = result[name]
-            result[name] = (count + 1, total + getattr(item, key))
-        return result
+        return self.by_class[key]
 
 
-def products(session: Session, scope: Scope, period: Period) -> Products:
-    """Each product's net quantity, revenue and cost over the period. Whole months inside the period
-    are read from the monthly rollup, the days around them from the daily one."""
+def products(session: Session, scope: Scope, period: Period, *, shown: int | None = None) -> Products:
+    """Each product's net quantity, revenue and cost over the period, with its ABC classes. Whole
+    months inside the period are read from the monthly rollup, the days around them from the daily
+    one. A network's year is tens of thousands of products: the dashboard asks for the best and
+    worst `shown`, and only those are named; files and the API ask for all (`shown` None)."""
     months, edges = _months_and_edges(period)
     parts = []
     measures = ("quantity", "revenue", "cost")
     if months:
-        where = [ProductMonth.account_id == scope.account_id, ProductMonth.month.in_(months)]
-        if scope.point_ids is not None:
-            where.append(ProductMonth.point_id.in_(scope.point_ids))
+        where = [ProductMonth.account_id == scope.account_id, ProductMonth.point_id.in_(scope.product_points),
+                 ProductMonth.month.in_(months)]
         parts.append(select(ProductMonth.product_id, *[getattr(ProductMonth, name) for name in measures]).where(*where))
     for first, last in edges:
-        where = [ProductDay.account_id == scope.account_id, ProductDay.day.between(first, last)]
-        if scope.point_ids is not None:
-            where.append(ProductDay.point_id.in_(scope.point_ids))
+        where = [ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
+                 ProductDay.day.between(first, last)]
         parts.append(select(ProductDay.product_id, *[getattr(ProductDay, name) for name in measures]).where(*where))
-    rows = _rows(session, parts, measures)
-    names = _names(session, scope, [row[0] for row in rows])
-    items = [ProductFigures(None if product_id == NO_PRODUCT else product_id, names.get(product_id, _("Deleted product")), quantity,
-                            revenue, cost)
-             for product_id, quantity, revenue, cost in rows if (quantity, revenue, cost) != (0, 0, 0)]
-    items.sort(key=lambda item: (-item.revenue, item.name))
-    by_revenue = _abc(items, "revenue")
-    by_profit = _abc(items, "profit")
-    return Products([ProductFigures(item.product_id, item.name, item.quantity, item.revenue, item.cost,
-                                    by_revenue[index], by_profit[index]) for index, item in enumerate(items)])
+    source = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    # The key as stored (text on SQLite): a UUID is made only for the products named.
+    rows = [row for row in session.execute(
+        select(type_coerce(source.c.product_id, String), *[func.sum(source.c[name]) for name in measures])
+        .group_by(source.c.product_id)) if tuple(row[1:]) != (0, 0, 0)]
+    rows.sort(key=lambda row: (-row[2], row[0]))
+    by_revenue = _abc([row[2] for row in rows])
+    by_profit = _abc([row[2] - row[3] for row in rows])
+    by_class = {"revenue": _class_sums(by_revenue, [row[2] for row in rows]),
+                "profit": _class_sums(by_profit, [row[2] - row[3] for row in rows])}
+    named = range(len(rows)) if shown is None else sorted({*range(min(shown, len(rows))),
+                                                            *range(max(len(rows) - shown, 0), len(rows))})
+    keys = {index: _uuid(rows[index][0]) for index in named}
+    names = _names(session, scope, keys.values())
+    figures = {index: ProductFigures(None if keys[index] == NO_PRODUCT else keys[index],
+                                     names.get(keys[index], _("Deleted product")), *rows[index][1:],
+                                     abc_revenue=by_revenue[index], abc_profit=by_profit[index]) for index in named}
+    best = [figures[index] for index in named if shown is None or index < shown]
+    least = [figures[index] for index in reversed(named) if shown is None or index >= len(rows) - shown]
+    return Products(len(rows), best, least, by_class)
 
 
-def _rows(session: Session, parts: list[Select], measures: tuple[str, ...]) -> list[tuple]:
-    if len(parts) == 1:
-        source = parts[0].subquery()
-    else:
-        source = union_all(*parts).subquery()
-    return [tuple(row) for row in session.execute(
-        select(source.c.product_id, *[func.sum(source.c[name]) for name in measures]).group_by(source.c.product_id))]
+def _uuid(key: str | uuid.UUID) -> uuid.UUID:
+    return key if isinstance(key, uuid.UUID) else uuid.UUID(key)
+
+
+def _class_sums(classes: list[str], values: list[int]) -> dict[str, tuple[int, int]]:
+    result = {name: (0, 0) for name in "ABC"}
+    for name, value in zip(classes, values, strict=True):
+        count, total = result[name]
+        result[name] = (count + 1, total + value)
+    return result
 
 
 def _months_and_edges(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
@@ -384,19 +401,21 @@ def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _abc(items: list[ProductFigures], key: str) -> list[str]:
-    """Each item's class by `key`, in the order of `items`: A for those making the first 80 % of the
-    total (those that bring it, largest first), B the next 15 %, C the rest and any that lose."""
-    order = sorted(range(len(items)), key=lambda index: -getattr(items[index], key))
-    total = sum(max(getattr(item, key), 0) for item in items)
-    classes = ["C"] * len(items)
-    running = 0
-    for index in order:
-        value = getattr(items[index], key)
-        if value <= 0 or total <= 0:
+def _abc(values: list[int]) -> list[str]:
+    """Each value's class, in the order given: A for those making the first 80 % of the total (those
+    that bring it, largest first), B the next 15 %, C the rest and any that lose. A value's place is
+    what the larger values make before it, so equal values share a class."""
+    order = sorted(range(len(values)), key=lambda index: -values[index])
+    total = sum(value for value in values if value > 0)
+    classes = ["C"] * len(values)
+    running = before = 0  # the sum of the values larger than this one: equal values get one class
+    for position, index in enumerate(order):
+        value = values[index]
+        if value <= 0:
             break
-        share = Decimal(running) / total  # what the products before this one make
-        classes[index] = "A" if share < ABC_SHARES[0] else "B" if share < ABC_SHARES[1] else "C"
+        if position and value < values[order[position - 1]]:
+            before = running
+        classes[index] = "A" if before * 100 < ABC_SHARES[0] * total else "B" if before * 100 < ABC_SHARES[1] * total else "C"
         running += value
     return classes
 
@@ -435,9 +454,8 @@ def idle(session: Session, scope: Scope, *, days: int = 30, limit: int = IDLE_SH
     if not 1 <= days <= MAX_IDLE_DAYS:
         raise Invalid(fields={"days": _("Enter a number of days from 1 to {most}.").format(most=MAX_IDLE_DAYS)})
     since = scope.today() - timedelta(days=days - 1)
-    sold_here = [ProductDay.account_id == scope.account_id, ProductDay.day >= since]
-    if scope.point_ids is not None:
-        sold_here.append(ProductDay.point_id.in_(scope.point_ids))
+    sold_here = [ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
+                 ProductDay.day >= since]
     catalog = catalog_service.product_rows(account_id=scope.account_id, catalog_ids=scope.catalog_ids)
     product_id = catalog.selected_columns.id
     # Counted as all products less those sold: both start from an index, where counting the unsold
@@ -457,9 +475,8 @@ def idle(session: Session, scope: Scope, *, days: int = 30, limit: int = IDLE_SH
 def _last_sold(session: Session, scope: Scope, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, date]:
     if not product_ids:
         return {}
-    where = [ProductDay.account_id == scope.account_id, ProductDay.product_id.in_(product_ids), ProductDay.quantity > 0]
-    if scope.point_ids is not None:
-        where.append(ProductDay.point_id.in_(scope.point_ids))
+    where = [ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
+             ProductDay.product_id.in_(product_ids), ProductDay.quantity > 0]
     return dict(session.execute(select(ProductDay.product_id, func.max(ProductDay.day)).where(*where)
                                 .group_by(ProductDay.product_id)).all())
 

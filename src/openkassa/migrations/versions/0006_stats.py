@@ -4,8 +4,8 @@
   an index on (account, made_at) for all points' receipts of a period;
 - `receipt_lines.cost`: the product's cost price × quantity when the receipt arrived (0 for the
   receipts taken before: their cost is not known);
-- `stats_hours`, `stats_product_days`, `stats_product_months`: the rollups the dashboard reads,
-  filled here from the receipts already taken (the same rules as `stats.rollups.record`, frozen
+- `stats_hours`, `stats_product_days`, `stats_product_months`: the rollups the dashboard reads
+  (clustered by their key on SQLite; product rows also under the nil UUID for all points), filled here from the receipts already taken (the same rules as `stats.rollups.record`, frozen
   in SQL as of this revision).
 
 Revision ID: 0006
@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("discount", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_stats_hours_account_id_accounts")),
         sa.PrimaryKeyConstraint("account_id", "point_id", "day", "hour", "cashier_id", name=op.f("pk_stats_hours")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_product_days",
@@ -75,6 +76,7 @@ def upgrade() -> None:
         sa.Column("quantity", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_stats_product_days_account_id_accounts")),
         sa.PrimaryKeyConstraint("account_id", "point_id", "day", "product_id", name=op.f("pk_stats_product_days")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("stats_product_days", schema=None) as batch_op:
         batch_op.create_index("ix_stats_product_days_product", ["account_id", "product_id", "day"], unique=False)
@@ -88,6 +90,7 @@ def upgrade() -> None:
         sa.Column("quantity", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_stats_product_months_account_id_accounts")),
         sa.PrimaryKeyConstraint("account_id", "point_id", "month", "product_id", name=op.f("pk_stats_product_months")),
+        sqlite_with_rowid=False,
     )
     _fill_rollups()
 
@@ -139,6 +142,12 @@ def _fill_rollups() -> None:
         INSERT INTO stats_product_days (account_id, point_id, day, product_id, quantity, revenue, cost)
         SELECT account_id, point_id, day, product_id, SUM(quantity), SUM(revenue), 0 FROM ({product_days}) AS lines
         GROUP BY account_id, point_id, day, product_id
+    """).bindparams(nil))
+    # the same under "all points" (the nil UUID), once a product and day for the whole account
+    bind.execute(sa.text("""
+        INSERT INTO stats_product_days (account_id, point_id, day, product_id, quantity, revenue, cost)
+        SELECT account_id, :nil, day, product_id, SUM(quantity), SUM(revenue), 0 FROM stats_product_days
+        GROUP BY account_id, day, product_id
     """).bindparams(nil))
     month = ("CAST(date_trunc('month', day) AS DATE)" if bind.dialect.name == "postgresql"
              else "date(day, 'start of month')")
