@@ -116,6 +116,12 @@ def take_screenshots(base_url: str, chromium: str) -> None:
             for name in ("cashiers", "products", "team"):
                 page.goto(f"/{name}")
                 shoot(page, name)
+
+            # the statistics of last month (a full month of the demo's sales), its charts drawn
+            page.goto("/stats?period=last_month")
+            page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('trend-chart'))")
+            page.wait_for_timeout(500)  # the charts' short animation
+            shoot(page, "stats")
         finally:
             context.close()
             browser.close()

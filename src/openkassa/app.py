@@ -29,6 +29,8 @@ from openkassa.points import device_api
 from openkassa.points import views as points_views
 from openkassa.sales import device_api as sales_device_api
 from openkassa.sales import views as sales_views
+from openkassa.stats import api as stats_api
+from openkassa.stats import views as stats_views
 from openkassa.web import flash
 from openkassa.web.security import CSRF_COOKIE, csrf_token_for, language_for
 from openkassa.web.templating import STATIC_DIR, is_htmx, render
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         device_api.router,
         sales_device_api.router,
         sales_views.router,
+        stats_views.router,
+        stats_api.router,
     ):
         app.include_router(router)
     return app

@@ -336,9 +336,9 @@ def product_names(session: Session, *, account_id: uuid.UUID, product_ids: Itera
 
 
 def product_rows(*, account_id: uuid.UUID, catalog_ids: Iterable[uuid.UUID]) -> Select:
-    """A query of the products (id, name, code) of the account's catalogs given, for another domain
+    """A query of the products (id, catalog_id, name, code) of the account's catalogs given, for another domain
     to narrow down by its own figures (the statistics' products not sold lately)."""
-    return select(Product.id, Product.name, Product.code).where(
+    return select(Product.id, Product.catalog_id, Product.name, Product.code).where(
         Product.account_id == account_id, Product.catalog_id.in_(list(catalog_ids)), Product.archived.is_(False))
 
 

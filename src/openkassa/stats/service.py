@@ -82,7 +82,7 @@ class Scope:
     account_id: uuid.UUID
     point: RetailPoint | None
     zone: ZoneInfo  # whose today it is: the point's, or the account's first point's
-    catalog_ids: tuple[uuid.UUID, ...]  # the catalogs of the point, or of the account's points
+    points: tuple[RetailPoint, ...]  # the point, or the account's points (not archived)
 
     @property
     def point_ids(self) -> list[uuid.UUID] | None:
@@ -93,6 +93,14 @@ class Scope:
         """Whose rows of the product rollups to read: the point's, or those kept for all points."""
         return [ALL_POINTS] if self.point is None else [self.point.id]
 
+    @property
+    def catalog_ids(self) -> list[uuid.UUID]:
+        return sorted({point.catalog_id for point in self.points})
+
+    def points_of(self, catalog_id: uuid.UUID) -> list[str]:
+        """The names of the scope's points that sell from a catalog."""
+        return [point.name for point in self.points if point.catalog_id == catalog_id]
+
     def today(self) -> date:
         return datetime.now(self.zone).date()
 
@@ -102,10 +110,9 @@ def scope_for(session: Session, actor: Actor, *, point_id: uuid.UUID | None) -> 
     require(actor, Permission.VIEW)
     if point_id is not None:
         point = points_service.get_point(session, actor, point_id)
-        return Scope(actor.account_id, point, ZoneInfo(point.timezone), (point.catalog_id,))
+        return Scope(actor.account_id, point, ZoneInfo(point.timezone), (point,))
     points = points_service.list_points(session, actor)
-    return Scope(actor.account_id, None, ZoneInfo(points[0].timezone if points else DEFAULT_ZONE),
-                 tuple(sorted({point.catalog_id for point in points})))
+    return Scope(actor.account_id, None, ZoneInfo(points[0].timezone if points else DEFAULT_ZONE), tuple(points))
 
 
 def period_for(scope: Scope, *, preset: str = "today", start: date | None = None, end: date | None = None) -> Period:
@@ -188,7 +195,8 @@ def _divide(amount: int, count: int) -> int:
 
 
 def _share(part: int, whole: int) -> Decimal | None:
-    return None if whole <= 0 else (Decimal(part) / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    """part / whole, unrounded (whoever shows it rounds once), None when the whole is not positive."""
+    return None if whole <= 0 else Decimal(part) / whole
 
 
 def _sums(*columns: str) -> list:
@@ -420,6 +428,12 @@ def _abc(values: list[int]) -> list[str]:
     return classes
 
 
+def product_name(session: Session, scope: Scope, product: uuid.UUID | str) -> str:
+    """A product's name as the figures give it ("free": the lines sold at a free price)."""
+    key = NO_PRODUCT if product == "free" else product
+    return _names(session, scope, [key]).get(key, _("Deleted product"))  # type: ignore[arg-type]
+
+
 def _names(session: Session, scope: Scope, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Product names from the catalog; a product deleted since goes by the name it was sold under."""
     ids = [product_id for product_id in product_ids if product_id != NO_PRODUCT]
@@ -433,6 +447,7 @@ def _names(session: Session, scope: Scope, product_ids: Iterable[uuid.UUID]) -> 
 @dataclass(frozen=True)
 class IdleProduct:
     product_id: uuid.UUID
+    catalog_id: uuid.UUID  # a network's points may sell from several catalogs: `Scope.points_of` says whose
     name: str
     code: str
     last_sold: date | None  # None: never sold
@@ -469,7 +484,7 @@ def idle(session: Session, scope: Scope, *, days: int = 30, limit: int = IDLE_SH
     rows = session.execute(unsold.order_by(catalog.selected_columns.name, product_id).limit(limit)).all()
     last = _last_sold(session, scope, [row.id for row in rows])
     return Idle(days, products_count - sold_count,
-                [IdleProduct(row.id, row.name, row.code, last.get(row.id)) for row in rows])
+                [IdleProduct(row.id, row.catalog_id, row.name, row.code, last.get(row.id)) for row in rows])
 
 
 def _last_sold(session: Session, scope: Scope, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, date]:
