@@ -27,6 +27,9 @@ from openkassa.jobs.service import Worker
 from openkassa.points import api as points_api
 from openkassa.points import device_api
 from openkassa.points import views as points_views
+from openkassa.reports import api as reports_api
+from openkassa.reports import device_api as reports_device_api
+from openkassa.reports import views as reports_views
 from openkassa.sales import device_api as sales_device_api
 from openkassa.sales import views as sales_views
 from openkassa.stats import api as stats_api
@@ -147,6 +150,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         sales_views.router,
         stats_views.router,
         stats_api.router,
+        reports_views.router,
+        reports_api.router,
+        reports_device_api.router,
     ):
         app.include_router(router)
     return app

@@ -31,10 +31,12 @@ HANDLERS: dict[str, Handler | str] = {
     # the domains build on jobs/, so jobs/ must not import them.
     "catalog_import_check": "openkassa.catalog.imports:check_job",
     "catalog_import_apply": "openkassa.catalog.imports:apply_job",
+    "report_build": "openkassa.reports.service:build",
 }
 HOUSEKEEPING: tuple[str, ...] = (
     "openkassa.ratelimit:purge",  # rate-limit attempts older than any window
     "openkassa.catalog.imports:purge",  # catalog imports checked and never applied
+    "openkassa.reports.service:purge",  # reports and their files after 30 days; builds that never ended
 )
 """Functions of a session the worker runs once an hour, each in a transaction of its own ("module:function")."""
 
@@ -48,8 +50,13 @@ def enqueue(session: Session, kind: str, payload: dict) -> OutboxJob:
     return job
 
 
-def enqueue_email(session: Session, *, to: str, subject: str, text: str) -> OutboxJob:
-    return enqueue(session, "email", {"to": to, "subject": subject, "text": text})
+def enqueue_email(session: Session, *, to: str, subject: str, text: str,
+                  attachments: list[dict] | None = None) -> OutboxJob:
+    """A mail to send; `attachments`: [{path (under the data folder), filename, content_type}] (see `mail`)."""
+    payload = {"to": to, "subject": subject, "text": text}
+    if attachments:
+        payload["attachments"] = attachments
+    return enqueue(session, "email", payload)
 
 
 def handler_for(kind: str) -> Handler:

@@ -287,6 +287,11 @@ def device_counts(session: Session, actor: Actor) -> dict[uuid.UUID, int]:
     return {point_id: count for point_id, count in rows}
 
 
+def device_names(session: Session, *, account_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Every register the account ever had, unbound ones too (their documents stay theirs), by id."""
+    return dict(session.execute(select(Device.id, Device.name).where(Device.account_id == account_id)).all())
+
+
 def get_device(session: Session, actor: Actor, device_id: uuid.UUID) -> Device:
     require(actor, Permission.VIEW)
     device = session.get(Device, device_id)

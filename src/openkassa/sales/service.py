@@ -25,7 +25,7 @@ import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -51,6 +51,7 @@ from openkassa.points import service as points_service
 from openkassa.points.models import Device, RetailPoint
 from openkassa.protocol import documents as protocol
 from openkassa.sales.models import ACCEPTED, QUARANTINED, FiscalDrive, ReceiptLine, SalesDocument
+from openkassa.sales.rows import made_within
 from openkassa.stats import rollups
 
 _OFD_KEY_CONTEXT = b"openkassa: the emulated OFD's signing key"
@@ -499,13 +500,12 @@ _KINDS = {
 
 def find_receipts(session: Session, wanted: ReceiptFilter, *, before: str | None = None) -> DocumentPage:
     """The accepted receipts and corrections behind a figure of the statistics, newest first, a page at
-    a time. The days bound `made_at` (a day and a half around them, for any time zone) so the
-    account's time index is used, and `local_day` says exactly."""
+    a time. The days bound `made_at` (`rows.made_within`) so the account's time index is used, and
+    `local_day` says exactly."""
     first, last = min(wanted.days), max(wanted.days)
     query = select(SalesDocument).where(
         SalesDocument.account_id == wanted.account_id, SalesDocument.status == ACCEPTED,
-        SalesDocument.made_at >= datetime.combine(first - timedelta(days=1), time(), UTC),
-        SalesDocument.made_at < datetime.combine(last + timedelta(days=2), time(), UTC),
+        *made_within(first, last),
         SalesDocument.local_day.in_(wanted.days) if len(wanted.days) < last.toordinal() - first.toordinal() + 1
         else SalesDocument.local_day.between(first, last),
         or_(*(and_(*condition) for condition in _KINDS.values())) if wanted.kind is None else and_(*_KINDS[wanted.kind]))
