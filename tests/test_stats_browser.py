@@ -1,6 +1,7 @@
 """«Статистика» in a real browser: the key figures on screen are the JSON API's, Chart.js draws the
 charts from the blocks HTMX loads, the heat map shows (as a tall table on a phone), a period is switched
-and a wrong one named, a figure leads to its receipts, and a screenshot is saved.
+and a wrong one named, a figure leads to its receipts, and a screenshot is saved; and the demo
+account's dashboard, as a first run shows it, agrees with the API.
 
 Runs Debian's chromium against the real app served by uvicorn (the `live_server` and `page` fixtures of
 conftest.py); the shop's sales are uploaded by the sales tests' till (`stats/conftest.py`).
@@ -153,3 +154,40 @@ def test_the_dashboard_reads_on_a_phone(page, shop, tmp_path):
     expect(page.locator(".heatmap-tall")).to_be_visible()
     expect(page.locator(".heatmap-wide")).to_be_hidden()
     page.screenshot(path=str(tmp_path / "stats-phone.png"), full_page=True)
+
+
+def test_the_demo_accounts_dashboard_shows_the_apis_figures(page, db, tmp_path):
+    """The first run's dashboard: the demo account with its sales (two months of them here, to stay
+    quick), last month's key figures and products on screen as the JSON API gives them."""
+    from playwright.sync_api import expect
+
+    from openkassa import demo
+
+    # given the demo account with sixty days of sales made at its registers
+    demo.create(db, email="demo@example.com", password="demo-password", days=60)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/login")
+    field(page, "E-mail").fill("demo@example.com")
+    field(page, "Password").fill("demo-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    # when the owner opens last month's statistics of all points
+    page.goto("/stats?period=last_month")
+
+    # then every key figure on screen is the API's, and the month had sales, returns and a profit
+    api = page.request.get("/api/v1/stats/summary?period=last_month").json()["current"]
+    assert api["sales"] > 300 and api["returns"] > 0 and Decimal(api["profit"]) > 0
+    for card, (key, kind) in KPIS.items():
+        if kind == "share":
+            on_screen = Decimal(page.locator(f"[data-kpi={card}] .value").inner_text().rstrip("%"))
+            assert abs(on_screen - Decimal(api[key]) * 100) <= Decimal("0.05")
+        else:
+            expect(page.locator(f"[data-kpi={card}] .value")).to_have_text(shown(kind, api[key]))
+    # and the best seller on screen is the API's, with its revenue
+    best = page.request.get("/api/v1/stats/products?period=last_month").json()["products"][0]
+    first_row = page.locator("#best-table tbody tr").first
+    expect(first_row).to_contain_text(best["name"])
+    expect(first_row).to_contain_text(shown("money", best["revenue"]))
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('trend-chart'))")
+    page.screenshot(path=str(tmp_path / "demo-stats.png"), full_page=True)
+    assert (tmp_path / "demo-stats.png").stat().st_size > 10_000

@@ -254,15 +254,15 @@ def create(db: Database, *, email: str, password: str, days: int = DAYS, until: 
     """
     if days < 0:
         raise ValueError("days must not be negative")
-    with db.transaction() as session:
+    with db.transaction(immediate=True) as session:
         account = _fill_account(session, email=email, password=password)
     bound = []
     for number, plan in enumerate(REGISTERS, start=1):
         point_id = account.points[plan.point]
-        with db.transaction() as session:
+        with db.transaction(immediate=True) as session:
             actor = accounts.actor_of(session, user_id=account.owner_id)
             code = points.new_activation_code(session, actor, point_id=point_id).code
-        with db.transaction() as session:
+        with db.transaction(immediate=True) as session:
             device, _point, _token = points.activate_device(
                 session,
                 data=ActivateIn(code=code, device=DeviceInfo(name=plan.name, app_version=APP_VERSION,
