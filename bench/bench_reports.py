@@ -158,7 +158,7 @@ def child(what: str, url: str, folder: str, report_id: str) -> None:
         cursor = connection.execute(statement, parameters)
         if what == "select":
             rows = 0
-            while batch := cursor.fetchmany(service.BATCH):
+            while batch := cursor.fetchmany(sales_rows.BATCH):
                 rows += len(batch)
         else:
             import xlsxwriter
@@ -167,7 +167,7 @@ def child(what: str, url: str, folder: str, report_id: str) -> None:
             sheet = book.add_worksheet()
             rows = 0
             cells = (3, 1, 2, 4, 5, 6, 7, 8, 14, 15, 16, 17, 18, 19, 20, 21)  # the 16 the sheet shows
-            while batch := cursor.fetchmany(service.BATCH):
+            while batch := cursor.fetchmany(sales_rows.BATCH):
                 for row in batch:
                     rows += 1
                     sheet.write_row(rows, 0, [row[index] for index in cells])

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, exists, func, select, type_coerce, union_all
+from sqlalchemy import String, exists, func, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -336,31 +336,31 @@ class Products:
 
 
 def products(session: Session, scope: Scope, period: Period, *, shown: int | None = None) -> Products:
-    """Each product's net quantity, revenue and cost over the period, with its ABC classes. Whole
-    months inside the period are read from the monthly rollup, the days around them from the daily
-    one. A network's year is tens of thousands of products: the dashboard asks for the best and
-    worst `shown`, and only those are named; files and the API ask for all (`shown` None)."""
-    months, edges = _months_and_edges(period)
+    """Each product's net quantity, revenue and cost over the period, with its ABC classes, read from
+    the monthly rollup for the months the period covers and the daily one for the days around them
+    (`_month_parts`). A network's year is tens of thousands of products: the dashboard asks for the
+    best and worst `shown`, and only those are named; files and the API ask for all (`shown` None)."""
+    months, days = _month_parts(period)
     parts = []
-    measures = ("quantity", "revenue", "cost")
     if months:
-        where = [ProductMonth.account_id == scope.account_id, ProductMonth.point_id.in_(scope.product_points),
-                 ProductMonth.month.in_(months)]
-        parts.append(select(ProductMonth.product_id, *[getattr(ProductMonth, name) for name in measures]).where(*where))
-    for first, last in edges:
-        where = [ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
-                 ProductDay.day.between(first, last)]
-        parts.append(select(ProductDay.product_id, *[getattr(ProductDay, name) for name in measures]).where(*where))
+        parts.append(select(ProductMonth.product_id, ProductMonth.quantity, ProductMonth.revenue, ProductMonth.cost)
+                     .where(ProductMonth.account_id == scope.account_id,
+                            ProductMonth.point_id.in_(scope.product_points), ProductMonth.month.in_(months)))
+    for first, last, sign in days:
+        parts.append(select(ProductDay.product_id, sign * ProductDay.quantity, sign * ProductDay.revenue,
+                            sign * ProductDay.cost)
+                     .where(ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
+                            ProductDay.day.between(first, last)))
     source = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    # The key as stored (text on SQLite): a UUID is made only for the products named.
-    rows = [row for row in session.execute(
-        select(type_coerce(source.c.product_id, String), *[func.sum(source.c[name]) for name in measures])
-        .group_by(source.c.product_id)) if tuple(row[1:]) != (0, 0, 0)]
-    rows.sort(key=lambda row: (-row[2], row[0]))
-    by_revenue = _abc([row[2] for row in rows])
-    by_profit = _abc([row[2] - row[3] for row in rows])
-    by_class = {"revenue": _class_sums(by_revenue, [row[2] for row in rows]),
-                "profit": _class_sums(by_profit, [row[2] - row[3] for row in rows])}
+    key, quantity, revenue, cost = source.c
+    totals = (func.sum(quantity), func.sum(revenue), func.sum(cost))
+    # Core rows, the key as stored (text on SQLite): a UUID is made only for the products named.
+    rows = session.connection().execute(
+        select(type_coerce(key, String), *totals).group_by(key)
+        .having(or_(totals[0] != 0, totals[1] != 0, totals[2] != 0))
+        .order_by(totals[1].desc(), key)).all()
+    by_revenue, revenue_classes = _abc([row[2] for row in rows], descending=True)
+    by_profit, profit_classes = _abc([row[2] - row[3] for row in rows])
     named = range(len(rows)) if shown is None else sorted({*range(min(shown, len(rows))),
                                                             *range(max(len(rows) - shown, 0), len(rows))})
     keys = {index: _uuid(rows[index][0]) for index in named}
@@ -370,62 +370,67 @@ def products(session: Session, scope: Scope, period: Period, *, shown: int | Non
                                      abc_revenue=by_revenue[index], abc_profit=by_profit[index]) for index in named}
     best = [figures[index] for index in named if shown is None or index < shown]
     least = [figures[index] for index in reversed(named) if shown is None or index >= len(rows) - shown]
-    return Products(len(rows), best, least, by_class)
+    return Products(len(rows), best, least, {"revenue": revenue_classes, "profit": profit_classes})
 
 
 def _uuid(key: str | uuid.UUID) -> uuid.UUID:
     return key if isinstance(key, uuid.UUID) else uuid.UUID(key)
 
 
-def _class_sums(classes: list[str], values: list[int]) -> dict[str, tuple[int, int]]:
-    result = {name: (0, 0) for name in "ABC"}
-    for name, value in zip(classes, values, strict=True):
-        count, total = result[name]
-        result[name] = (count + 1, total + value)
-    return result
-
-
-def _months_and_edges(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
-    """The whole months inside the period, and the runs of days outside them."""
-    months = []
+def _month_parts(period: Period) -> tuple[list[date], list[tuple[date, date, int]]]:
+    """The period as months of the monthly rollup and runs of days of the daily one, each run added
+    (+1) or taken away (−1). A month the period covers more than half of is read whole, less the
+    days outside the period: for this month so far those days are still to come and hold nothing,
+    and a few days of a network are tens of thousands of rows where its month is one a product."""
+    months: list[date] = []
+    days: list[tuple[date, date, int]] = []
     month = period.start.replace(day=1)
-    if month < period.start:
-        month = _next_month(month)
-    while _next_month(month) - timedelta(days=1) <= period.end:
-        months.append(month)
-        month = _next_month(month)
-    if not months:
-        return [], [(period.start, period.end)]
-    edges = []
-    if months[0] > period.start:
-        edges.append((period.start, months[0] - timedelta(days=1)))
-    after = _next_month(months[-1])
-    if after <= period.end:
-        edges.append((after, period.end))
-    return months, edges
+    while month <= period.end:
+        after = _next_month(month)
+        first, last = max(month, period.start), min(after - timedelta(days=1), period.end)
+        if (last - first).days + 1 > (after - month).days // 2:
+            months.append(month)
+            if first > month:
+                days.append((month, first - timedelta(days=1), -1))
+            if last < after - timedelta(days=1):
+                days.append((last + timedelta(days=1), after - timedelta(days=1), -1))
+        else:
+            days.append((first, last, 1))
+        month = after
+    return months, days
 
 
 def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _abc(values: list[int]) -> list[str]:
-    """Each value's class, in the order given: A for those making the first 80 % of the total (those
-    that bring it, largest first), B the next 15 %, C the rest and any that lose. A value's place is
-    what the larger values make before it, so equal values share a class."""
-    order = sorted(range(len(values)), key=lambda index: -values[index])
+def _abc(values: list[int], *, descending: bool = False) -> tuple[list[str], dict[str, tuple[int, int]]]:
+    """Each value's class, in the order given, and each class's count and sum: A for those making the
+    first 80 % of the total (those that bring it, largest first), B the next 15 %, C the rest and any
+    that lose. A value's place is what the larger values make before it, so equal values share a
+    class. `descending`: the values come largest first already."""
+    order = range(len(values)) if descending else sorted(range(len(values)), key=values.__getitem__, reverse=True)
     total = sum(value for value in values if value > 0)
+    a_below, b_below = ABC_SHARES[0] * total, ABC_SHARES[1] * total
     classes = ["C"] * len(values)
-    running = before = 0  # the sum of the values larger than this one: equal values get one class
-    for position, index in enumerate(order):
+    sums = {"A": [0, 0], "B": [0, 0], "C": [0, 0]}
+    running = before = 0  # the sum of the values larger than the current one
+    previous = None
+    for index in order:
         value = values[index]
         if value <= 0:
             break
-        if position and value < values[order[position - 1]]:
-            before = running
-        classes[index] = "A" if before * 100 < ABC_SHARES[0] * total else "B" if before * 100 < ABC_SHARES[1] * total else "C"
+        if value != previous:
+            before, previous = running, value
+        name = "A" if before * 100 < a_below else "B" if before * 100 < b_below else "C"
+        classes[index] = name
+        sums[name][0] += 1
+        sums[name][1] += value
         running += value
-    return classes
+    counted = sums["A"][0] + sums["B"][0] + sums["C"][0]
+    sums["C"][0] += len(values) - counted
+    sums["C"][1] += sum(value for value in values if value <= 0)
+    return classes, {name: (count, total) for name, (count, total) in sums.items()}
 
 
 def product_name(session: Session, scope: Scope, product: uuid.UUID | str) -> str:
