@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, select, tuple_, union_all, update
+from sqlalchemy import Select, delete, func, insert, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -340,12 +340,6 @@ def product_rows(*, account_id: uuid.UUID, catalog_ids: Iterable[uuid.UUID]) -> 
     to narrow down by its own figures (the statistics' products not sold lately)."""
     return select(Product.id, Product.catalog_id, Product.name, Product.code).where(
         Product.account_id == account_id, Product.catalog_id.in_(list(catalog_ids)), Product.archived.is_(False))
-
-
-def in_catalogs(product_id: ColumnElement, *, account_id: uuid.UUID, catalog_ids: Iterable[uuid.UUID]) -> ColumnElement:
-    """A condition: the product `product_id` is one of the account's catalogs given (and not archived)."""
-    return exists().where(Product.id == product_id, Product.account_id == account_id,
-                          Product.catalog_id.in_(list(catalog_ids)), Product.archived.is_(False))
 
 
 def _product(session: Session, actor: Actor, catalog_id: uuid.UUID, product_id: uuid.UUID) -> Product:

@@ -63,7 +63,7 @@ class ProductDay(_Money, Base):
     """A product's sales at a point on one local day."""
 
     __tablename__ = "stats_product_days"
-    __table_args__ = (Index("ix_stats_product_days_product", "account_id", "product_id", "day"), CLUSTERED)
+    __table_args__ = (Index("ix_stats_product_days_product", "account_id", "point_id", "product_id", "day"), CLUSTERED)
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

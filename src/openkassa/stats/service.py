@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, exists, func, or_, select, type_coerce, union_all
+from sqlalchemy import String, func, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -89,9 +89,9 @@ class Scope:
         return None if self.point is None else [self.point.id]
 
     @property
-    def product_points(self) -> list[uuid.UUID]:
+    def product_point(self) -> uuid.UUID:
         """Whose rows of the product rollups to read: the point's, or those kept for all points."""
-        return [ALL_POINTS] if self.point is None else [self.point.id]
+        return ALL_POINTS if self.point is None else self.point.id
 
     @property
     def catalog_ids(self) -> list[uuid.UUID]:
@@ -345,11 +345,11 @@ def products(session: Session, scope: Scope, period: Period, *, shown: int | Non
     if months:
         parts.append(select(ProductMonth.product_id, ProductMonth.quantity, ProductMonth.revenue, ProductMonth.cost)
                      .where(ProductMonth.account_id == scope.account_id,
-                            ProductMonth.point_id.in_(scope.product_points), ProductMonth.month.in_(months)))
+                            ProductMonth.point_id == scope.product_point, ProductMonth.month.in_(months)))
     for first, last, sign in days:
         parts.append(select(ProductDay.product_id, sign * ProductDay.quantity, sign * ProductDay.revenue,
                             sign * ProductDay.cost)
-                     .where(ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
+                     .where(ProductDay.account_id == scope.account_id, ProductDay.point_id == scope.product_point,
                             ProductDay.day.between(first, last)))
     source = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     key, quantity, revenue, cost = source.c
@@ -474,28 +474,25 @@ def idle(session: Session, scope: Scope, *, days: int = 30, limit: int = IDLE_SH
     if not 1 <= days <= MAX_IDLE_DAYS:
         raise Invalid(fields={"days": _("Enter a number of days from 1 to {most}.").format(most=MAX_IDLE_DAYS)})
     since = scope.today() - timedelta(days=days - 1)
-    sold_here = [ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
-                 ProductDay.day >= since]
     catalog = catalog_service.product_rows(account_id=scope.account_id, catalog_ids=scope.catalog_ids)
     product_id = catalog.selected_columns.id
-    # Counted as all products less those sold: both start from an index, where counting the unsold
-    # would look up the sales of each product of the catalog.
-    products_count = session.scalar(select(func.count()).select_from(catalog.subquery()))
-    sold_count = session.scalar(
-        select(func.count(func.distinct(ProductDay.product_id))).where(
-            *sold_here, catalog_service.in_catalogs(ProductDay.product_id, account_id=scope.account_id,
-                                                    catalog_ids=scope.catalog_ids)))
-    unsold = catalog.where(~exists().where(*sold_here, ProductDay.product_id == product_id))
-    rows = session.execute(unsold.order_by(catalog.selected_columns.name, product_id).limit(limit)).all()
-    last = _last_sold(session, scope, [row.id for row in rows])
-    return Idle(days, products_count - sold_count,
-                [IdleProduct(row.id, row.catalog_id, row.name, row.code, last.get(row.id)) for row in rows])
+    # One look into the index (account, point, product, day) a product of the catalogs: the subquery
+    # selects only columns of that index, or SQLite prefers to walk the days of the primary key.
+    unsold = catalog.where(~select(ProductDay.day).where(
+        ProductDay.account_id == scope.account_id, ProductDay.point_id == scope.product_point,
+        ProductDay.product_id == product_id, ProductDay.day >= since).exists())
+    # The count comes with the first page (a window over every row), in the same pass.
+    rows = session.execute(unsold.add_columns(func.count().over().label("count"))
+                           .order_by(catalog.selected_columns.name, product_id).limit(max(limit, 1))).all()
+    last = _last_sold(session, scope, [row.id for row in rows[:limit]])
+    return Idle(days, rows[0].count if rows else 0,
+                [IdleProduct(row.id, row.catalog_id, row.name, row.code, last.get(row.id)) for row in rows[:limit]])
 
 
 def _last_sold(session: Session, scope: Scope, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, date]:
     if not product_ids:
         return {}
-    where = [ProductDay.account_id == scope.account_id, ProductDay.point_id.in_(scope.product_points),
+    where = [ProductDay.account_id == scope.account_id, ProductDay.point_id == scope.product_point,
              ProductDay.product_id.in_(product_ids), ProductDay.quantity > 0]
     return dict(session.execute(select(ProductDay.product_id, func.max(ProductDay.day)).where(*where)
                                 .group_by(ProductDay.product_id)).all())

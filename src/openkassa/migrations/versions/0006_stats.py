@@ -79,7 +79,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("stats_product_days", schema=None) as batch_op:
-        batch_op.create_index("ix_stats_product_days_product", ["account_id", "product_id", "day"], unique=False)
+        batch_op.create_index("ix_stats_product_days_product", ["account_id", "point_id", "product_id", "day"], unique=False)
     op.create_table(
         "stats_product_months",
         *_money_columns(),
