@@ -462,18 +462,25 @@ def list_documents(session: Session, actor: Actor, *, point_id: uuid.UUID, quara
     query = select(SalesDocument).where(*scope)
     if quarantined:
         query = query.where(SalesDocument.status == QUARANTINED)
+    documents, next_cursor = _newest_first(session, query, before)
+    waiting = session.scalar(select(func.count()).select_from(SalesDocument)
+                             .where(*scope, SalesDocument.status == QUARANTINED))
+    return DocumentPage(documents=documents, cashiers=points_service.cashier_names(session, account_id=actor.account_id),
+                        next_cursor=next_cursor, quarantined=waiting)
+
+
+def _newest_first(session: Session, query, before: str | None) -> tuple[list[SalesDocument], str | None]:
+    """A page of the documents `query` selects, newest first, from the cursor `before`; and the
+    cursor of the next page (None on the last)."""
     if before:
         made_at, document_id = _read_cursor(before)
         query = query.where(tuple_(SalesDocument.made_at, SalesDocument.id) < tuple_(made_at, document_id))
     documents = list(session.scalars(query.order_by(SalesDocument.made_at.desc(), SalesDocument.id.desc())
                                      .limit(PAGE_SIZE + 1)))
-    more = len(documents) > PAGE_SIZE
+    if len(documents) <= PAGE_SIZE:
+        return documents, None
     documents = documents[:PAGE_SIZE]
-    waiting = session.scalar(select(func.count()).select_from(SalesDocument)
-                             .where(*scope, SalesDocument.status == QUARANTINED))
-    return DocumentPage(documents=documents, cashiers=points_service.cashier_names(session, account_id=actor.account_id),
-                        next_cursor=f"{documents[-1].made_at.isoformat()}_{documents[-1].id}" if more else None,
-                        quarantined=waiting)
+    return documents, f"{documents[-1].made_at.isoformat()}_{documents[-1].id}"
 
 
 @dataclass(frozen=True)
@@ -520,16 +527,9 @@ def find_receipts(session: Session, wanted: ReceiptFilter, *, before: str | None
     if wanted.product_id is not None or wanted.free_price:
         product = ReceiptLine.product_id.is_(None) if wanted.free_price else ReceiptLine.product_id == wanted.product_id
         query = query.where(exists().where(ReceiptLine.document_id == SalesDocument.id, product))
-    if before:
-        made_at, document_id = _read_cursor(before)
-        query = query.where(tuple_(SalesDocument.made_at, SalesDocument.id) < tuple_(made_at, document_id))
-    documents = list(session.scalars(query.order_by(SalesDocument.made_at.desc(), SalesDocument.id.desc())
-                                     .limit(PAGE_SIZE + 1)))
-    more = len(documents) > PAGE_SIZE
-    documents = documents[:PAGE_SIZE]
+    documents, next_cursor = _newest_first(session, query, before)
     return DocumentPage(documents=documents, cashiers=points_service.cashier_names(session, account_id=wanted.account_id),
-                        next_cursor=f"{documents[-1].made_at.isoformat()}_{documents[-1].id}" if more else None,
-                        quarantined=0)
+                        next_cursor=next_cursor, quarantined=0)
 
 
 def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
