@@ -634,6 +634,7 @@ def measure(url: str, account_id: uuid.UUID, options) -> None:
                                   .order_by(RetailPoint.name)).first()  # «Магазин №1», the busiest
         scopes = {"all": service.scope_for(session, actor, point_id=None),
                   "point": service.scope_for(session, actor, point_id=busiest)}
+    products_asked = {"shown": DASHBOARD_PRODUCTS}  # the dashboard names only the best and the worst few
     blocks = {
         "summary": lambda session, scope, period, days: service.summary(session, scope, period),
         "trend": lambda session, scope, period, days: service.trend(session, scope, period),
@@ -642,8 +643,6 @@ def measure(url: str, account_id: uuid.UUID, options) -> None:
         "products": lambda session, scope, period, days: service.products(session, scope, period, **products_asked),
         "idle": lambda session, scope, period, days: service.idle(session, scope, days=days),
     }
-    # The dashboard's block names the best and the worst few, where the function can be told so.
-    products_asked = {"shown": DASHBOARD_PRODUCTS} if "shown" in inspect.signature(service.products).parameters else {}
     raw = db.engine.raw_connection()
     over = []
     for name, block in blocks.items():
@@ -712,8 +711,8 @@ def main() -> None:
     arguments.add_argument("--catalogs", type=int, default=1, help="how many catalogs the points use in turn")
     arguments.add_argument("--url", default=None, help="a database URL (default: a new SQLite file)")
     arguments.add_argument("--keep", nargs="?", const="", default=None, metavar="PATH",
-                           help="keep the SQLite file at PATH, reusing it when it holds as many lines; "
-                                "with --url, reuse the database's data")
+                           help="keep the SQLite file at PATH, reusing it when it holds as many lines made by the "
+                                "same rollup code; with --url, reuse the database's data likewise")
     arguments.add_argument("--runs", type=int, default=10)
     arguments.add_argument("--seed", type=int, default=6)
     arguments.add_argument("--explain", action="store_true", help="print the query plans of the blocks over 300 ms")
