@@ -33,8 +33,6 @@ def shown(kind: str, value) -> str:
     with language("en"):
         if kind == "money":
             return money(to_kopecks(value))
-        if kind == "share":
-            return fmt.share(None if value is None else Decimal(value))
         return fmt.number(value)
 
 
