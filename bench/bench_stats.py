@@ -491,7 +491,7 @@ def check(db, account_id: uuid.UUID) -> str:
     from openkassa.points.models import RetailPoint
     from openkassa.sales.models import ReceiptLine, SalesDocument
     from openkassa.stats import models
-    from openkassa.stats.models import HourFigures, ProductDay, ProductMonth
+    from openkassa.stats.models import HourFigures, ProductDay, ProductMonth, ProductQuarter, span_after, span_start
 
     with db.transaction() as session:
         point = session.scalars(select(RetailPoint).where(RetailPoint.account_id == account_id)
@@ -524,6 +524,13 @@ def check(db, account_id: uuid.UUID) -> str:
                                        func.sum(ProductMonth.cost))
                                 .where(ProductMonth.account_id == account_id, ProductMonth.point_id == point.id,
                                        ProductMonth.month == first)).one()
+        quarter = span_start(first, 3)
+        q, m = ProductQuarter, ProductMonth
+        in_quarter = session.execute(select(func.sum(q.quantity), func.sum(q.revenue), func.sum(q.cost))
+                                     .where(q.account_id == account_id, q.quarter == quarter)).one()
+        its_months = session.execute(select(func.sum(m.quantity), func.sum(m.revenue), func.sum(m.cost))
+                                     .where(m.account_id == account_id, m.month >= quarter,
+                                            m.month < span_after(quarter, 3))).one()
         network = None
         if hasattr(models, "ALL_POINTS"):  # the product rollups' rows for the whole network: the points' sum
             m = ProductMonth
@@ -533,8 +540,9 @@ def check(db, account_id: uuid.UUID) -> str:
     assert tuple(hours) == (*receipts, lines[2]), (tuple(hours), tuple(receipts), tuple(lines))
     assert tuple(days) == tuple(lines) == tuple(month), (tuple(days), tuple(lines), tuple(month))
     assert network is None or network[0] == network[1], network
+    assert tuple(in_quarter) == tuple(its_months), (tuple(in_quarter), tuple(its_months))
     return (f"{point.name}, {first:%m.%Y}: {receipts[0]:,} sales, {receipts[1]:,} returns, {receipts[2]} corrections"
-            f"{'' if network is None else '; all points of the month add up'}")
+            f"{'' if network is None else '; all points of the month add up'}; its quarter is its months'")
 
 
 def build(url: str, options) -> uuid.UUID:
@@ -595,7 +603,8 @@ def describe(db, account_id: uuid.UUID) -> None:
     sqlite = db.engine.dialect.name == "sqlite"
     with db.engine.connect() as connection:
         counts = {}
-        for table in ("sales_documents", "receipt_lines", "stats_hours", "stats_product_days", "stats_product_months"):
+        for table in ("sales_documents", "receipt_lines", "stats_hours", "stats_product_days", "stats_product_months",
+                      "stats_product_quarters"):
             rowid = sqlite and not connection.execute(text(f"SELECT 1 FROM pragma_table_list WHERE name = '{table}' AND wr")).first()
             counts[table] = connection.execute(text(
                 f"SELECT max(rowid) FROM {table}" if rowid else f"SELECT count(*) FROM {table}" if sqlite

@@ -1,4 +1,4 @@
-"""Migration 0006 counts the receipts a server took before it: its rollups are what ingestion makes."""
+"""Migrations 0006 and 0008 count the receipts a server took before them: their rollups are what ingestion makes."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from openkassa.points.models import Device, RetailPoint
 from openkassa.sales.models import ReceiptLine, SalesDocument
 from openkassa.schema import alembic_config
 from openkassa.stats import rollups
-from openkassa.stats.models import HourFigures, ProductDay, ProductMonth
+from openkassa.stats.models import HourFigures, ProductDay, ProductMonth, ProductQuarter
 
 
 def test_the_migration_counts_the_receipts_taken_before_it(tmp_path):
-    # given a server with receipts, returns and corrections (some without a cashier or a product),
-    # counted by ingestion as they arrived
+    # given a server with receipts, returns and corrections (some without a cashier or a product) in
+    # two quarters, counted by ingestion as they arrived
     url = f"sqlite:///{tmp_path / 'old.db'}"
     config = alembic_config(url)
     command.upgrade(config, "head")
@@ -42,6 +42,7 @@ def test_the_migration_counts_the_receipts_taken_before_it(tmp_path):
         bread, milk, cashier = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         documents, lines = [], []
         for n, (kind, settlement, made_at, who, sold) in enumerate([
+            ("receipt", 1, datetime(2026, 9, 30, 13, 0, tzinfo=UTC), cashier, [(bread, 1000, 4500)]),
             ("receipt", 1, datetime(2026, 10, 31, 14, 30, tzinfo=UTC), cashier, [(bread, 2000, 9000), (None, 1000, 5000)]),
             ("receipt", 1, datetime(2026, 11, 1, 2, 0, tzinfo=UTC), None, [(milk, 1000, 8990)]),
             ("receipt", 2, datetime(2026, 11, 1, 3, 0, tzinfo=UTC), cashier, [(bread, 1000, 4500)]),
@@ -62,7 +63,7 @@ def test_the_migration_counts_the_receipts_taken_before_it(tmp_path):
         session.execute(ReceiptLine.__table__.insert(), lines)
         rollups.record(session, account_id=account.id, point_id=point.id, receipts=documents, lines=lines)
     counted = rollup_rows(engine)
-    assert len(counted[HourFigures]) == 4
+    assert len(counted[HourFigures]) == 5 and len(counted[ProductQuarter]) == 2 * 4
 
     # when the server goes back to the schema before statistics and is migrated again
     command.downgrade(config, "0005")
@@ -73,7 +74,7 @@ def test_the_migration_counts_the_receipts_taken_before_it(tmp_path):
     with Session(engine) as session:
         assert [(row.local_day.isoformat(), row.local_hour) for row in session.execute(
             select(SalesDocument.local_day, SalesDocument.local_hour).order_by(SalesDocument.made_at))] == [
-            ("2026-11-01", 0), ("2026-11-01", 12), ("2026-11-01", 13), ("2026-11-02", 19), ("2026-11-02", 19)]
+            ("2026-09-30", 23), ("2026-11-01", 0), ("2026-11-01", 12), ("2026-11-01", 13), ("2026-11-02", 19), ("2026-11-02", 19)]
 
 
 def point_zone(point: RetailPoint):
@@ -85,4 +86,4 @@ def point_zone(point: RetailPoint):
 def rollup_rows(engine) -> dict:
     with Session(engine) as session:
         return {table: sorted(tuple(sorted(row._asdict().items())) for row in session.execute(select(*table.__table__.columns)))
-                for table in (HourFigures, ProductDay, ProductMonth)}
+                for table in (HourFigures, ProductDay, ProductMonth, ProductQuarter)}

@@ -73,8 +73,8 @@ class ProductDay(_Money, Base):
 
 
 class ProductMonth(_Money, Base):
-    """A product's sales at a point in one local month (`month` is its first day): a year's
-    product figures come from twelve of these a product, not 365 days."""
+    """A product's sales at a point in one local month (`month` is its first day): a month's
+    product figures come from one of these a product, not thirty days."""
 
     __tablename__ = "stats_product_months"
     __table_args__ = (CLUSTERED,)
@@ -84,3 +84,33 @@ class ProductMonth(_Money, Base):
     month: Mapped[date] = mapped_column(primary_key=True)
     product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProductQuarter(_Money, Base):
+    """A product's sales at a point in one local quarter (`quarter` is its first day: 1 January,
+    April, July or October): a year's product figures come from four of these a product."""
+
+    __tablename__ = "stats_product_quarters"
+    __table_args__ = (CLUSTERED,)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    point_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    quarter: Mapped[date] = mapped_column(primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+PRODUCT_SPANS = ((ProductQuarter, ProductQuarter.quarter, 3), (ProductMonth, ProductMonth.month, 1))
+"""The product rollups longer than a day, the longest first: the table, its first day's column and
+how many months a row holds."""
+
+
+def span_start(day: date, months: int) -> date:
+    """The first day of the span of `months` months (1: a month, 3: a quarter) that holds `day`."""
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def span_after(start: date, months: int) -> date:
+    """The first day of the span of `months` months after the one starting on `start`."""
+    month = start.month - 1 + months
+    return date(start.year + month // 12, month % 12 + 1, 1)

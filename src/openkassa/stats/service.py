@@ -20,6 +20,7 @@ over revenue. A product's figures are net of its returns.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -37,7 +38,8 @@ from openkassa.i18n import _
 from openkassa.points import service as points_service
 from openkassa.points.models import RetailPoint
 from openkassa.sales import service as sales_service
-from openkassa.stats.models import ALL_POINTS, NO_CASHIER, NO_PRODUCT, HourFigures, ProductDay, ProductMonth
+from openkassa.stats.models import (ALL_POINTS, NO_CASHIER, NO_PRODUCT, PRODUCT_SPANS, HourFigures, ProductDay,
+                                   span_after, span_start)
 from openkassa.stats.schemas import DrillIn
 
 MAX_DAYS = 366
@@ -337,20 +339,25 @@ class Products:
 
 def products(session: Session, scope: Scope, period: Period, *, shown: int | None = None) -> Products:
     """Each product's net quantity, revenue and cost over the period, with its ABC classes, read from
-    the monthly rollup for the months the period covers and the daily one for the days around them
-    (`_month_parts`). A network's year is tens of thousands of products: the dashboard asks for the
-    best and worst `shown`, and only those are named; files and the API ask for all (`shown` None)."""
-    months, days = _month_parts(period)
+    the quarterly and monthly rollups for the quarters and months the period covers and from the
+    daily one for the days around them (`_pieces`). A network's year is tens of thousands of
+    products: the dashboard asks for the best and worst `shown`, and only those are named; files and
+    the API ask for all (`shown` None)."""
+    spans: dict[tuple[int, int], list[date]] = defaultdict(list)
     parts = []
-    if months:
-        parts.append(select(ProductMonth.product_id, ProductMonth.quantity, ProductMonth.revenue, ProductMonth.cost)
-                     .where(ProductMonth.account_id == scope.account_id,
-                            ProductMonth.point_id == scope.product_point, ProductMonth.month.in_(months)))
-    for first, last, sign in days:
-        parts.append(select(ProductDay.product_id, sign * ProductDay.quantity, sign * ProductDay.revenue,
-                            sign * ProductDay.cost)
-                     .where(ProductDay.account_id == scope.account_id, ProductDay.point_id == scope.product_point,
-                            ProductDay.day.between(first, last)))
+    for level, first, last, sign in _pieces(period.start, period.end):
+        if level is None:
+            parts.append(select(ProductDay.product_id, sign * ProductDay.quantity, sign * ProductDay.revenue,
+                                sign * ProductDay.cost)
+                         .where(ProductDay.account_id == scope.account_id, ProductDay.point_id == scope.product_point,
+                                ProductDay.day.between(first, last)))
+        else:
+            spans[(level, sign)].append(first)
+    for (level, sign), starts in spans.items():
+        table, start, _months = PRODUCT_SPANS[level]
+        parts.append(select(table.product_id, sign * table.quantity, sign * table.revenue, sign * table.cost)
+                     .where(table.account_id == scope.account_id, table.point_id == scope.product_point,
+                            start.in_(starts)))
     source = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     key, quantity, revenue, cost = source.c
     totals = (func.sum(quantity), func.sum(revenue), func.sum(cost))
@@ -377,31 +384,33 @@ def _uuid(key: str | uuid.UUID) -> uuid.UUID:
     return key if isinstance(key, uuid.UUID) else uuid.UUID(key)
 
 
-def _month_parts(period: Period) -> tuple[list[date], list[tuple[date, date, int]]]:
-    """The period as months of the monthly rollup and runs of days of the daily one, each run added
-    (+1) or taken away (−1). A month the period covers more than half of is read whole, less the
-    days outside the period: for this month so far those days are still to come and hold nothing,
-    and a few days of a network are tens of thousands of rows where its month is one a product."""
-    months: list[date] = []
-    days: list[tuple[date, date, int]] = []
-    month = period.start.replace(day=1)
-    while month <= period.end:
-        after = _next_month(month)
-        first, last = max(month, period.start), min(after - timedelta(days=1), period.end)
-        if (last - first).days + 1 > (after - month).days // 2:
-            months.append(month)
-            if first > month:
-                days.append((month, first - timedelta(days=1), -1))
-            if last < after - timedelta(days=1):
-                days.append((last + timedelta(days=1), after - timedelta(days=1), -1))
+def _pieces(first: date, last: date, sign: int = 1, level: int = 0) -> list[tuple[int | None, date, date, int]]:
+    """The days `first`..`last` as pieces of the product rollups, each added (`sign` 1) or taken away
+    (−1): (the index in `PRODUCT_SPANS`, the span's first and last day, sign) for a span read whole, (None,
+    first, last, sign) for a run of days of the daily rollup. A span the days cover more than half
+    of is read whole, less its days outside them, which are pieces of the shorter rollups: those
+    days of this quarter or month still to come hold nothing, and a few days of a network are tens
+    of thousands of rows where its quarter is one a product. Every day of `first`..`last` is counted
+    once over the pieces, every other day not at all (`tests/stats/test_pieces.py`)."""
+    if level == len(PRODUCT_SPANS):
+        return [(None, first, last, sign)]
+    months = PRODUCT_SPANS[level][2]
+    pieces: list[tuple[int | None, date, date, int]] = []
+    start = span_start(first, months)
+    while start <= last:
+        after = span_after(start, months)
+        end = after - timedelta(days=1)
+        covered_first, covered_last = max(start, first), min(end, last)
+        if (covered_last - covered_first).days + 1 > (after - start).days // 2:
+            pieces.append((level, start, end, sign))
+            if covered_first > start:
+                pieces += _pieces(start, covered_first - timedelta(days=1), -sign, level + 1)
+            if covered_last < end:
+                pieces += _pieces(covered_last + timedelta(days=1), end, -sign, level + 1)
         else:
-            days.append((first, last, 1))
-        month = after
-    return months, days
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            pieces += _pieces(covered_first, covered_last, sign, level + 1)
+        start = after
+    return pieces
 
 
 def _abc(values: list[int], *, descending: bool = False) -> tuple[list[str], dict[str, tuple[int, int]]]:
