@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from openkassa.i18n import _
+from openkassa.ids import normalize_inn
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029]")
@@ -45,3 +46,11 @@ def single_line(max_length: int, *, required: bool = True):
 def multi_line(max_length: int):
     """A text that may span lines (receipt cliché and advertising)."""
     return Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length), AfterValidator(_multi_line)]
+
+
+def check_inn(value: str) -> str:
+    """A Russian taxpayer number (ИНН): 10 digits for a company, 12 for a person, checksum verified."""
+    try:
+        return normalize_inn(value)
+    except ValueError:
+        raise ValueError(_("The INN must have 10 or 12 digits with a correct check digit.")) from None

@@ -22,6 +22,7 @@ def load_models() -> None:
     from openkassa.reports import models as _reports  # noqa: F401
     from openkassa.sales import models as _sales  # noqa: F401
     from openkassa.stats import models as _stats  # noqa: F401
+    from openkassa.stock import models as _stock  # noqa: F401
 
 
 def alembic_config(url: str) -> Config:

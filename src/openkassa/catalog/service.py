@@ -325,6 +325,12 @@ def product_names(session: Session, *, account_id: uuid.UUID, product_ids: Itera
     return _by_id(session, Product.name, account_id=account_id, product_ids=product_ids)
 
 
+def product_kinds(session: Session, *, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The kind (1212: goods, a service, …) of each of the account's products given (those that exist),
+    for the stock that only goods have."""
+    return _by_id(session, Product.kind, account_id=account_id, product_ids=product_ids)
+
+
 def _by_id(session: Session, column, *, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict:
     """One column of the account's products given, by id, asked a thousand ids at a time."""
     ids = list(product_ids)

@@ -20,8 +20,7 @@ from pydantic import (
 )
 
 from openkassa.i18n import _
-from openkassa.inputs import Strict, multi_line, single_line
-from openkassa.ids import normalize_inn
+from openkassa.inputs import Strict, check_inn, multi_line, single_line
 
 
 class TaxSystem(IntEnum):
@@ -88,18 +87,11 @@ RUSSIAN_TIME_ZONES = [
 ]
 
 
-def _inn(value: str) -> str:
-    try:
-        return normalize_inn(value)
-    except ValueError:
-        raise ValueError(_("The INN must have 10 or 12 digits with a correct check digit.")) from None
-
-
 def _optional_person_inn(value: str) -> str:
     """A cashier's INN (tag 1203) is a person's: 12 digits."""
     if not value:
         return ""
-    inn = _inn(value)
+    inn = check_inn(value)
     if len(inn) != 12:
         raise ValueError(_("A person's INN has 12 digits."))
     return inn
@@ -146,7 +138,7 @@ class PointSettings(Strict):
 class PointIn(PointSettings):
     name: Name
     address: single_line(256)
-    inn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), AfterValidator(_inn)]
+    inn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), AfterValidator(check_inn)]
     timezone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_timezone)] = "Europe/Moscow"
     tax_systems: Annotated[list[TaxSystem], Field(min_length=1)]
     default_tax_system: TaxSystem

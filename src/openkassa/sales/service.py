@@ -53,6 +53,7 @@ from openkassa.protocol import documents as protocol
 from openkassa.sales.models import ACCEPTED, QUARANTINED, FiscalDrive, ReceiptLine, SalesDocument
 from openkassa.sales.rows import made_within
 from openkassa.stats import rollups
+from openkassa.stock import service as stock_service
 
 _OFD_KEY_CONTEXT = b"openkassa: the emulated OFD's signing key"
 _TENDERS = ("cash", "electronic", "advance", "credit", "other")
@@ -417,8 +418,12 @@ def _follow_up(session: Session, written: list[_Checked], point: RetailPoint) ->
     if lines:
         cost_prices = catalog_service.cost_prices(
             session, account_id=point.account_id, product_ids={line["product_id"] for line in lines} - {None})
-        for line in lines:
-            line["cost"] = line_amount(cost_prices.get(line["product_id"], 0), line["quantity"])
+        moved = stock_service.record_sales(session, account_id=point.account_id, point_id=point.id,
+                                           receipts=[item.row for item in accepted], lines=lines)
+        for line in lines:  # the cost of goods the stock moved is their moving-average cost
+            key = (line["document_id"], line["position"])
+            line["cost"] = moved[key] if key in moved else line_amount(cost_prices.get(line["product_id"], 0),
+                                                                       line["quantity"])
         session.execute(insert(ReceiptLine), lines)
         rollups.record(session, account_id=point.account_id, point_id=point.id,
                        receipts=[item.row for item in accepted], lines=lines)

@@ -1,0 +1,534 @@
+"""The rules of stock: warehouses and the points they serve, suppliers, stock documents and the
+movement ledger with its balances.
+
+Every change of stock goes through `_move`: it locks the balance rows it touches in key order
+(warehouse, product), values each movement at the moving-average cost, appends the movements to
+the ledger and writes the balances, all in the caller's transaction. Two postings on the same
+products at once therefore queue on their first shared row instead of deadlocking, and a balance is
+always the sum of its movements.
+
+Valuation (kopecks; quantities in thousandths):
+- goods received are worth what was paid (`price` × quantity); a transfer's goods arrive worth what
+  they left the other warehouse at;
+- goods leaving take their share of the balance's value (value × quantity ÷ balance quantity), so a
+  product sold to zero leaves zero value; beyond the balance (stock going negative) they are valued
+  at the last unit cost;
+- a return of a sale and a count's surplus come in at the unit cost (for goods never received, the
+  catalog's cost price: so the first inventory count is valued);
+- after goods come in, the unit cost is the balance's value over its quantity, when that is positive.
+A cancellation writes each movement of the document again with the opposite quantity and value, so
+posting and cancelling leaves every balance as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, delete, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from openkassa.accounts.plans import Feature
+from openkassa.accounts.roles import Permission
+from openkassa.accounts.service import Actor, lock_account, require, require_feature
+from openkassa.catalog import service as catalog_service
+from openkassa.db import utcnow
+from openkassa.errors import Conflict, Invalid, NotFound
+from openkassa.fiscal.enums import ItemType
+from openkassa.i18n import _
+from openkassa.points import service as points_service
+from openkassa.stock.models import (CANCELLED, COUNT, DRAFT, POSTED, RECEIPT, TRANSFER, WRITE_OFF, Balance, Movement,
+                                    StockDocument, StockLine, Supplier, Warehouse, WarehousePoint)
+from openkassa.stock.schemas import DocumentIn, SupplierIn, WarehouseIn
+
+GOODS = frozenset({ItemType.GOODS, ItemType.EXCISE_GOODS, ItemType.EXCISE_MARKED_WITHOUT_CODE,
+                   ItemType.EXCISE_MARKED_WITH_CODE, ItemType.MARKED_WITHOUT_CODE, ItemType.MARKED_WITH_CODE})
+"""The kinds of products (1212) that are kept in stock; works, services, payments and the rest are not."""
+
+SALE_SIGN = {1: -1, 2: 1, 3: 1, 4: -1}
+"""How a fiscal document's settlement (1054) moves goods: a sale (приход) and a return of a purchase
+take them out, a return of a sale and a purchase (расход: the shop buys from a person) bring them in."""
+
+BATCH = 1000
+"""Keys asked in one IN list."""
+
+
+# --- warehouses -----------------------------------------------------------------------------------
+
+
+def create_warehouse(session: Session, actor: Actor, data: WarehouseIn) -> Warehouse:
+    require(actor, Permission.MANAGE)
+    require_feature(actor, Feature.WAREHOUSE)
+    warehouse = Warehouse(account_id=actor.account_id, name=data.name)
+    session.add(warehouse)
+    session.flush()
+    return warehouse
+
+
+def list_warehouses(session: Session, actor: Actor) -> list[Warehouse]:
+    return list(session.scalars(select(Warehouse).where(Warehouse.account_id == actor.account_id,
+                                                        Warehouse.archived.is_(False)).order_by(Warehouse.name)))
+
+
+def get_warehouse(session: Session, actor: Actor, warehouse_id: uuid.UUID) -> Warehouse:
+    warehouse = session.get(Warehouse, warehouse_id)
+    if warehouse is None or warehouse.account_id != actor.account_id:
+        raise NotFound(_("Warehouse not found."))
+    return warehouse
+
+
+def enable_stock(session: Session, actor: Actor, *, point_id: uuid.UUID, warehouse_id: uuid.UUID | None = None) -> Warehouse:
+    """Switch stock accounting on for a point: its sales and returns move the goods of the warehouse
+    given, or of a new one named after the point. The first thing to do then is an inventory count."""
+    require(actor, Permission.MANAGE)
+    require_feature(actor, Feature.WAREHOUSE)
+    point = points_service.get_point(session, actor, point_id)
+    if warehouse_id is None:
+        warehouse = Warehouse(account_id=actor.account_id, name=point.name)
+        session.add(warehouse)
+        session.flush()
+    else:
+        warehouse = get_warehouse(session, actor, warehouse_id)
+    binding = session.get(WarehousePoint, point.id)
+    if binding is None:
+        session.add(WarehousePoint(point_id=point.id, account_id=actor.account_id, warehouse_id=warehouse.id))
+    else:
+        binding.warehouse_id, binding.since = warehouse.id, utcnow()
+    session.flush()
+    return warehouse
+
+
+def disable_stock(session: Session, actor: Actor, *, point_id: uuid.UUID) -> None:
+    """Switch stock accounting off for a point: its sales no longer move goods; the warehouse and its
+    history stay."""
+    require(actor, Permission.MANAGE)
+    point = points_service.get_point(session, actor, point_id)
+    binding = session.get(WarehousePoint, point.id)
+    if binding is not None:
+        session.delete(binding)
+        session.flush()
+
+
+def warehouse_of(session: Session, *, point_id: uuid.UUID) -> uuid.UUID | None:
+    """The warehouse a point's sales move, or None when its stock accounting is off."""
+    return session.scalar(select(WarehousePoint.warehouse_id).where(WarehousePoint.point_id == point_id))
+
+
+# --- suppliers ------------------------------------------------------------------------------------
+
+
+def create_supplier(session: Session, actor: Actor, data: SupplierIn) -> Supplier:
+    require(actor, Permission.MANAGE)
+    require_feature(actor, Feature.WAREHOUSE)
+    _refuse_twin_supplier(session, actor, data)
+    supplier = Supplier(account_id=actor.account_id, **data.model_dump())
+    session.add(supplier)
+    session.flush()
+    return supplier
+
+
+def update_supplier(session: Session, actor: Actor, supplier_id: uuid.UUID, data: SupplierIn) -> Supplier:
+    require(actor, Permission.MANAGE)
+    supplier = get_supplier(session, actor, supplier_id)
+    _refuse_twin_supplier(session, actor, data, supplier_id=supplier.id)
+    for name, value in data.model_dump().items():
+        setattr(supplier, name, value)
+    session.flush()
+    return supplier
+
+
+def set_supplier_archived(session: Session, actor: Actor, supplier_id: uuid.UUID, archived: bool) -> Supplier:
+    require(actor, Permission.MANAGE)
+    supplier = get_supplier(session, actor, supplier_id)
+    supplier.archived = archived
+    session.flush()
+    return supplier
+
+
+def get_supplier(session: Session, actor: Actor, supplier_id: uuid.UUID) -> Supplier:
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None or supplier.account_id != actor.account_id:
+        raise NotFound(_("Supplier not found."))
+    return supplier
+
+
+def list_suppliers(session: Session, actor: Actor, *, search: str = "", archived: bool = False) -> list[Supplier]:
+    query = select(Supplier).where(Supplier.account_id == actor.account_id, Supplier.archived.is_(archived))
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(func.lower(Supplier.name).like(pattern) | Supplier.inn.like(f"{search}%"))
+    return list(session.scalars(query.order_by(Supplier.name)))
+
+
+def _refuse_twin_supplier(session: Session, actor: Actor, data: SupplierIn, *, supplier_id: uuid.UUID | None = None) -> None:
+    if not data.inn:
+        return
+    twin = session.scalar(select(Supplier).where(Supplier.account_id == actor.account_id, Supplier.inn == data.inn,
+                                                  Supplier.id != supplier_id if supplier_id else true()))
+    if twin is not None:
+        raise Invalid(fields={"inn": _("The supplier «{name}» has this INN already.").format(name=twin.name)})
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+def create_document(session: Session, actor: Actor, data: DocumentIn) -> StockDocument:
+    """A new draft, numbered next among the account's documents of its kind."""
+    require(actor, Permission.MANAGE)
+    require_feature(actor, Feature.WAREHOUSE)
+    kinds = _check_document(session, actor, data)
+    lock_account(session, actor.account_id)  # two drafts made at once do not take the same number
+    number = (session.scalar(select(func.max(StockDocument.number)).where(
+        StockDocument.account_id == actor.account_id, StockDocument.kind == data.kind)) or 0) + 1
+    document = StockDocument(account_id=actor.account_id, kind=data.kind, number=number, author_id=actor.user_id)
+    session.add(document)
+    _fill(session, document, data, kinds)
+    return document
+
+
+def update_document(session: Session, actor: Actor, document_id: uuid.UUID, data: DocumentIn) -> StockDocument:
+    """Replace a draft's header and lines; a posted or cancelled document is never edited."""
+    require(actor, Permission.MANAGE)
+    document = _document(session, actor, document_id, lock=True)
+    _refuse_unless_draft(document, _("A posted document cannot be edited: cancel it and make a new one."))
+    if data.kind != document.kind:
+        raise Invalid(fields={"kind": _("A document's kind cannot be changed.")})
+    kinds = _check_document(session, actor, data)
+    session.execute(delete(StockLine).where(StockLine.document_id == document.id))
+    _fill(session, document, data, kinds)
+    return document
+
+
+def delete_document(session: Session, actor: Actor, document_id: uuid.UUID) -> None:
+    require(actor, Permission.MANAGE)
+    document = _document(session, actor, document_id, lock=True)
+    _refuse_unless_draft(document, _("A posted document cannot be deleted: cancel it instead."))
+    session.delete(document)
+    session.flush()
+
+
+def get_document(session: Session, actor: Actor, document_id: uuid.UUID) -> tuple[StockDocument, list[StockLine]]:
+    document = _document(session, actor, document_id)
+    lines = list(session.scalars(select(StockLine).where(StockLine.document_id == document.id)
+                                 .order_by(StockLine.position)))
+    return document, lines
+
+
+def post_document(session: Session, actor: Actor, document_id: uuid.UUID) -> StockDocument:
+    """Post a draft: write its movements and mark it posted, all at once or not at all."""
+    require(actor, Permission.MANAGE)
+    require_feature(actor, Feature.WAREHOUSE)
+    document = _document(session, actor, document_id, lock=True)
+    if document.status == POSTED:
+        raise Conflict(_("The document is posted already."))
+    _refuse_unless_draft(document, _("A cancelled document cannot be posted again: make a new one."))
+    lines = list(session.scalars(select(StockLine).where(StockLine.document_id == document.id)
+                                 .order_by(StockLine.position)))
+    if not lines:
+        raise Invalid(fields={"lines": _("Add at least one product before posting.")})
+    for warehouse_id in filter(None, (document.warehouse_id, document.target_warehouse_id)):
+        if session.get(Warehouse, warehouse_id).archived:
+            raise Invalid(fields={"warehouse_id": _("The warehouse is archived.")})
+    moves = _moves_of(document, lines)
+    _move(session, document.account_id, [move for line_moves in moves for move in line_moves])
+    total = 0
+    for line, (first, *_arrival) in zip(lines, moves, strict=True):
+        if document.kind == COUNT:
+            line.book_quantity = line.quantity - first.quantity
+            line.value = first.value  # signed: a surplus adds, a shortage takes away
+        else:
+            line.value = abs(first.value)
+        total += line.value
+    document.total = total
+    document.status, document.posted_at = POSTED, utcnow()
+    session.flush()
+    return document
+
+
+def cancel_document(session: Session, actor: Actor, document_id: uuid.UUID) -> StockDocument:
+    """Cancel a posted document: write the reverse of each of its movements (the same quantity and
+    value the other way), so the balances are as if it had not been posted."""
+    require(actor, Permission.MANAGE)
+    document = _document(session, actor, document_id, lock=True)
+    if document.status == CANCELLED:
+        raise Conflict(_("The document is cancelled already."))
+    if document.status != POSTED:
+        raise Conflict(_("Only a posted document can be cancelled; a draft can be deleted."))
+    now = utcnow()
+    originals = session.scalars(select(Movement).where(Movement.document_id == document.id,
+                                                       Movement.reversal.is_(False)).order_by(Movement.id))
+    _move(session, document.account_id, [
+        _Move(movement.warehouse_id, movement.product_id, movement.kind, -movement.quantity, now,
+              value=-movement.value, document_id=document.id, position=movement.position, reversal=True)
+        for movement in originals])
+    document.status, document.cancelled_at = CANCELLED, now
+    session.flush()
+    return document
+
+
+def _document(session: Session, actor: Actor, document_id: uuid.UUID, *, lock: bool = False) -> StockDocument:
+    query = select(StockDocument).where(StockDocument.id == document_id, StockDocument.account_id == actor.account_id)
+    document = session.scalar(query.with_for_update() if lock else query)
+    if document is None:
+        raise NotFound(_("Document not found."))
+    return document
+
+
+def _refuse_unless_draft(document: StockDocument, message: str) -> None:
+    if document.status != DRAFT:
+        raise Conflict(message)
+
+
+def _check_document(session: Session, actor: Actor, data: DocumentIn) -> dict[uuid.UUID, int]:
+    """What each kind of document needs, and that everything it names is the account's: the
+    products' kinds, by id. Every problem found is reported at once, by field and row."""
+    errors: dict[str, str] = {}
+    for name in ("warehouse_id", "target_warehouse_id"):
+        warehouse_id = getattr(data, name)
+        if warehouse_id is None:
+            continue
+        warehouse = session.get(Warehouse, warehouse_id)
+        if warehouse is None or warehouse.account_id != actor.account_id:
+            errors[name] = _("Warehouse not found.")
+        elif warehouse.archived:
+            errors[name] = _("The warehouse is archived.")
+    if data.kind == TRANSFER:
+        if data.target_warehouse_id is None:
+            errors["target_warehouse_id"] = _("Choose the warehouse the goods go to.")
+        elif data.target_warehouse_id == data.warehouse_id:
+            errors["target_warehouse_id"] = _("Goods are transferred to another warehouse, not the same one.")
+    elif data.target_warehouse_id is not None:
+        errors["target_warehouse_id"] = _("Only a transfer goes to another warehouse.")
+    if data.kind == WRITE_OFF and not data.reason:
+        errors["reason"] = _("Choose why the goods are written off.")
+    if data.kind != WRITE_OFF and data.reason:
+        errors["reason"] = _("Only a write-off has a reason.")
+    if data.kind != RECEIPT and (data.supplier_id is not None or data.supplier_reference):
+        errors["supplier_id"] = _("Only a receipt of goods has a supplier.")
+    if data.supplier_id is not None:
+        supplier = session.get(Supplier, data.supplier_id)
+        if supplier is None or supplier.account_id != actor.account_id:
+            errors["supplier_id"] = _("Supplier not found.")
+    kinds = catalog_service.product_kinds(session, account_id=actor.account_id,
+                                          product_ids={line.product_id for line in data.lines})
+    seen: dict[uuid.UUID, int] = {}
+    for row, line in enumerate(data.lines, start=1):
+        problem = None
+        if line.product_id not in kinds:
+            problem = _("Row {row}: no such product in your catalogs.")
+        elif kinds[line.product_id] not in GOODS:
+            problem = _("Row {row}: the product is not goods (a service or work) and is not kept in stock.")
+        elif line.product_id in seen:
+            problem = _("Row {row}: the product is already in row {first}.")
+        elif line.quantity == 0 and data.kind != COUNT:
+            problem = _("Row {row}: the quantity must be more than zero.")
+        elif line.price and data.kind != RECEIPT:
+            problem = _("Row {row}: only a receipt of goods has purchase prices.")
+        if problem is not None:
+            errors.setdefault(f"lines.{row}", problem.format(row=row, first=seen.get(line.product_id)))
+        seen.setdefault(line.product_id, row)
+    if errors:
+        raise Invalid(_("The document has mistakes; nothing was saved."), fields=errors)
+    return kinds
+
+
+def _fill(session: Session, document: StockDocument, data: DocumentIn, kinds: dict[uuid.UUID, int]) -> None:
+    document.warehouse_id, document.target_warehouse_id = data.warehouse_id, data.target_warehouse_id
+    document.supplier_id, document.supplier_reference = data.supplier_id, data.supplier_reference
+    document.reason, document.comment = data.reason, data.comment
+    document.dated_at = data.dated_at or utcnow()
+    document.lines_count = len(data.lines)
+    document.total = sum(_amount(line.price, line.quantity) for line in data.lines) if data.kind == RECEIPT else 0
+    session.flush()
+    if data.lines:
+        session.connection().execute(insert(StockLine.__table__), [
+            {"document_id": document.id, "position": position, "product_id": line.product_id, "quantity": line.quantity,
+             "price": line.price, "book_quantity": None, "value": 0}
+            for position, line in enumerate(data.lines)])
+
+
+def _moves_of(document: StockDocument, lines: list[StockLine]) -> list[list[_Move]]:
+    """The movements posting a document writes, for each line: one, or a transfer's two (out, then in)."""
+    at, warehouse = document.dated_at, document.warehouse_id
+    moves: list[list[_Move]] = []
+    for line in lines:
+        common = dict(document_id=document.id, position=line.position)
+        if document.kind == RECEIPT:
+            moves.append([_Move(warehouse, line.product_id, "receipt", line.quantity, at,
+                                value=_amount(line.price, line.quantity), unit_price=line.price, **common)])
+        elif document.kind == WRITE_OFF:
+            moves.append([_Move(warehouse, line.product_id, "write_off", -line.quantity, at, **common)])
+        elif document.kind == COUNT:
+            moves.append([_Move(warehouse, line.product_id, "count", 0, at, counted=line.quantity, **common)])
+        else:
+            out = _Move(warehouse, line.product_id, "transfer_out", -line.quantity, at, **common)
+            moves.append([out, _Move(document.target_warehouse_id, line.product_id, "transfer_in", line.quantity, at,
+                                     paired=out, **common)])
+    return moves
+
+
+# --- fiscal documents -------------------------------------------------------------------------------
+
+
+def record_sales(session: Session, *, account_id: uuid.UUID, point_id: uuid.UUID, receipts: Iterable[dict],
+                 lines: list[dict]) -> dict[tuple[uuid.UUID, int], int]:
+    """Move the goods of accepted fiscal documents (rows of `sales_documents`, with their
+    `receipt_lines`) of a point whose stock accounting is on; return each moved line's value at
+    cost by (document id, position). Lines without a product, and products that are not goods,
+    move nothing."""
+    warehouse_id = warehouse_of(session, point_id=point_id)
+    if warehouse_id is None:
+        return {}
+    signs = {receipt["id"]: (SALE_SIGN[receipt["settlement"]], receipt["made_at"]) for receipt in receipts
+             if receipt["kind"] in ("receipt", "correction") and receipt["settlement"] in SALE_SIGN}
+    wanted = [line for line in lines if line["product_id"] is not None and line["document_id"] in signs]
+    kinds = catalog_service.product_kinds(session, account_id=account_id, product_ids={line["product_id"] for line in wanted})
+    moves = []
+    for line in wanted:
+        if kinds.get(line["product_id"]) not in GOODS:
+            continue
+        sign, made_at = signs[line["document_id"]]
+        moves.append(_Move(warehouse_id, line["product_id"], "sale" if sign < 0 else "return", sign * line["quantity"],
+                           made_at, sale_id=line["document_id"], position=line["position"]))
+    _move(session, account_id, moves)
+    return {(move.sale_id, move.position): abs(move.value) for move in moves}
+
+
+# --- the ledger -------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Move:
+    """A movement to write. `value` None: valued by the rules (at cost); `counted`: a count's line,
+    whose quantity is the difference from the book found when the row is locked; `paired`: a
+    transfer's arrival, worth what its departure took."""
+
+    warehouse_id: uuid.UUID
+    product_id: uuid.UUID
+    kind: str
+    quantity: int
+    moved_at: datetime
+    value: int | None = None
+    unit_price: int | None = None
+    counted: int | None = None
+    paired: _Move | None = None
+    document_id: uuid.UUID | None = None
+    sale_id: uuid.UUID | None = None
+    position: int = 0
+    reversal: bool = False
+    balance_after: int = field(default=0)
+
+
+@dataclass
+class _Balance:
+    quantity: int
+    value: int
+    unit_cost: int
+
+
+def _move(session: Session, account_id: uuid.UUID, moves: list[_Move]) -> dict[tuple[uuid.UUID, uuid.UUID], _Balance]:
+    """Write the movements in order and bring their balances along (see the module's doc)."""
+    if not moves:
+        return {}
+    balances = _lock_balances(session, account_id, sorted({(move.warehouse_id, move.product_id) for move in moves}))
+    unknown = {product_id for (_warehouse, product_id), balance in balances.items()
+               if balance.quantity <= 0 and balance.unit_cost == 0}
+    if unknown:  # goods never received: valued at the catalog's cost price until a receipt gives theirs
+        prices = catalog_service.cost_prices(session, account_id=account_id, product_ids=unknown)
+        for (_warehouse, product_id), balance in balances.items():
+            if product_id in unknown:
+                balance.unit_cost = prices.get(product_id, 0)
+    for move in moves:
+        balance = balances[(move.warehouse_id, move.product_id)]
+        if move.counted is not None:
+            move.quantity = move.counted - balance.quantity
+            move.kind = "surplus" if move.quantity > 0 else "shortage"
+            if move.quantity == 0:
+                move.kind = "count"
+        if move.paired is not None:
+            move.value = -move.paired.value
+        if move.value is None:
+            move.value = (_at_cost(balance.unit_cost, move.quantity) if move.quantity >= 0
+                          else -_taken(balance, -move.quantity))
+        _apply(balance, move)
+        move.balance_after = balance.quantity
+    written = [move for move in moves if move.quantity != 0 or move.value != 0]  # a count's line that matched moves nothing
+    if written:
+        session.connection().execute(insert(Movement.__table__), [
+            {"account_id": account_id, "warehouse_id": move.warehouse_id, "product_id": move.product_id,
+             "kind": move.kind, "quantity": move.quantity, "value": move.value, "balance_after": move.balance_after,
+             "moved_at": move.moved_at, "document_id": move.document_id, "sale_id": move.sale_id,
+             "position": move.position, "reversal": move.reversal, "recorded_at": utcnow()} for move in written])
+    table = Balance.__table__
+    session.connection().execute(
+        update(table).where(and_(table.c.warehouse_id == bindparam("w"), table.c.product_id == bindparam("p")))
+        .values(quantity=bindparam("q"), value=bindparam("v"), unit_cost=bindparam("c"), updated_at=bindparam("t")),
+        [{"w": warehouse_id, "p": product_id, "q": balance.quantity, "v": balance.value, "c": balance.unit_cost,
+          "t": utcnow()} for (warehouse_id, product_id), balance in balances.items()])
+    return balances
+
+
+def _apply(balance: _Balance, move: _Move) -> None:
+    """Add a movement to its balance. With stock on hand the unit cost is its value over its
+    quantity; with none, the last known one, or a receipt's price."""
+    balance.quantity += move.quantity
+    balance.value += move.value
+    if balance.quantity > 0:
+        balance.unit_cost = _divide(balance.value * 1000, balance.quantity)
+    elif move.unit_price is not None:
+        balance.unit_cost = move.unit_price
+
+
+def _taken(balance: _Balance, quantity: int) -> int:
+    """The value of `quantity` leaving a balance: its share of the value, and beyond what there is,
+    the last unit cost."""
+    if 0 < quantity <= balance.quantity:
+        return _divide(balance.value * quantity, balance.quantity)
+    there = max(balance.quantity, 0)
+    return (balance.value if there else 0) + _at_cost(balance.unit_cost, quantity - there)
+
+
+def _lock_balances(session: Session, account_id: uuid.UUID,
+                   keys: list[tuple[uuid.UUID, uuid.UUID]]) -> dict[tuple[uuid.UUID, uuid.UUID], _Balance]:
+    """The balances of `keys` (sorted), made when missing and locked in that order until commit."""
+    table = Balance.__table__
+    dialect = session.get_bind().dialect.name
+    now = utcnow()
+    make = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+    session.connection().execute(make, [
+        {"warehouse_id": warehouse_id, "product_id": product_id, "account_id": account_id, "quantity": 0, "value": 0,
+         "unit_cost": 0, "minimum": 0, "updated_at": now} for warehouse_id, product_id in keys])
+    found: dict[tuple[uuid.UUID, uuid.UUID], _Balance] = {}
+    by_warehouse: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for warehouse_id, product_id in keys:
+        by_warehouse.setdefault(warehouse_id, []).append(product_id)
+    for warehouse_id in sorted(by_warehouse):
+        products = by_warehouse[warehouse_id]
+        for start in range(0, len(products), BATCH):
+            rows = session.connection().execute(
+                select(table.c.product_id, table.c.quantity, table.c.value, table.c.unit_cost)
+                .where(table.c.warehouse_id == warehouse_id, table.c.product_id.in_(products[start:start + BATCH]))
+                .order_by(table.c.product_id).with_for_update())
+            for product_id, quantity, value, unit_cost in rows:
+                found[(warehouse_id, product_id)] = _Balance(quantity, value, unit_cost)
+    return found
+
+
+def _amount(price: int, quantity: int) -> int:
+    """price a unit × quantity in thousandths, in kopecks, rounded half up."""
+    return _divide(price * quantity, 1000)
+
+
+def _at_cost(unit_cost: int, quantity: int) -> int:
+    return _divide(unit_cost * quantity, 1000)
+
+
+def _divide(numerator: int, denominator: int) -> int:
+    """numerator ÷ denominator rounded half away from zero (denominator > 0)."""
+    quotient, remainder = divmod(abs(numerator), denominator)
+    rounded = quotient + (2 * remainder >= denominator)
+    return rounded if numerator >= 0 else -rounded
