@@ -16,6 +16,7 @@ from openkassa.catalog.schemas import ProductIn
 from openkassa.catalog.service import create_product
 from openkassa.db import Database
 from openkassa.fiscal.enums import ItemType
+from openkassa.i18n import language
 from openkassa.points.schemas import NewPointIn
 from openkassa.points.service import create_point
 from openkassa.stock import service
@@ -55,6 +56,13 @@ def make_shop(db: Database, *, plan: str = "standard") -> StockShop:
         store = service.create_warehouse(session, actor, WarehouseIn(name="Склад")).id
         supplier = service.create_supplier(session, actor, SupplierIn(name="ООО «Поставщик»", inn="7707083893")).id
         return StockShop(db, actor.user_id, point.id, shop, store, supplier, goods, service_product)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages as an English-speaking user reads them."""
+    with language("en"):
+        yield
 
 
 @pytest.fixture
