@@ -229,10 +229,13 @@ class SaleScreen(Screen):
         await grid.remove_children()
         grid.display = bool(self.till.catalog.hot_keys())  # none: the receipt takes the whole width
         self.call_after_refresh(self._fit_columns)
-        await grid.mount_all([
-            Button(Content(f"{product.short_name or product.name}\n{rub(product.price)} ₽"), id=f"hot-{position}",
-                   name=str(product.id))
-            for position, product in self.till.catalog.hot_keys()])
+        buttons = [Button(Content(f"{product.short_name or product.name}\n{rub(product.price)} ₽"), id=f"hot-{position}",
+                          name=str(product.id)) for position, product in self.till.catalog.hot_keys()]
+        for button in buttons:
+            # A Button ignores clicks during its 0.2 s "pressed" effect: a cashier tapping a hot key
+            # twice quickly must get two of the product, so these have no effect to wait for.
+            button.active_effect_duration = 0
+        await grid.mount_all(buttons)
 
     def show_cart(self, select: int | None = None) -> None:
         """The lines, the discounts and the sum to pay; the table's cursor on line `select` (or where it was)."""
