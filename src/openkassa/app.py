@@ -34,6 +34,9 @@ from openkassa.sales import device_api as sales_device_api
 from openkassa.sales import views as sales_views
 from openkassa.stats import api as stats_api
 from openkassa.stats import views as stats_views
+from openkassa.stock import api as stock_api
+from openkassa.stock import device_api as stock_device_api
+from openkassa.stock import views as stock_views
 from openkassa.web import flash
 from openkassa.web.security import CSRF_COOKIE, csrf_token_for, language_for
 from openkassa.web.templating import STATIC_DIR, is_htmx, render
@@ -153,6 +156,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         reports_views.router,
         reports_api.router,
         reports_device_api.router,
+        stock_views.router,
+        stock_api.router,
+        stock_device_api.router,
     ):
         app.include_router(router)
     return app

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkassa.db import Base, IdMixin, utcnow
@@ -168,7 +168,11 @@ class Balance(Base):
     (kopecks a unit; kept when the quantity falls to zero or below, for the goods sold short)."""
 
     __tablename__ = "stock_balances"
-    __table_args__ = (Index("ix_stock_balances_account", "account_id", "warehouse_id", "quantity"),)
+    __table_args__ = (
+        Index("ix_stock_balances_quantity", "warehouse_id", "quantity"),  # in stock, below zero
+        Index("ix_stock_balances_minimum", "warehouse_id", sqlite_where=text("minimum > 0"),
+              postgresql_where=text("minimum > 0")),  # those with a minimum set, a few
+    )
 
     warehouse_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("warehouses.id"), primary_key=True)
     product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

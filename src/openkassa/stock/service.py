@@ -22,12 +22,14 @@ posting and cancelling leaves every balance as it was.
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, true, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,9 +43,9 @@ from openkassa.errors import Conflict, Invalid, NotFound
 from openkassa.fiscal.enums import ItemType
 from openkassa.i18n import _
 from openkassa.points import service as points_service
-from openkassa.stock.models import (CANCELLED, COUNT, DRAFT, POSTED, RECEIPT, TRANSFER, WRITE_OFF, Balance, Movement,
-                                    StockDocument, StockLine, Supplier, Warehouse, WarehousePoint)
-from openkassa.stock.schemas import DocumentIn, SupplierIn, WarehouseIn
+from openkassa.stock.models import (CANCELLED, COUNT, DRAFT, MOVEMENT_KINDS, POSTED, RECEIPT, TRANSFER, WRITE_OFF, Balance,
+                                    Movement, StockDocument, StockLine, Supplier, Warehouse, WarehousePoint)
+from openkassa.stock.schemas import MAX_QUANTITY, DocumentIn, SupplierIn, WarehouseIn
 
 GOODS = frozenset({ItemType.GOODS, ItemType.EXCISE_GOODS, ItemType.EXCISE_MARKED_WITHOUT_CODE,
                    ItemType.EXCISE_MARKED_WITH_CODE, ItemType.MARKED_WITHOUT_CODE, ItemType.MARKED_WITH_CODE})
@@ -55,6 +57,7 @@ take them out, a return of a sale and a purchase (расход: the shop buys fr
 
 BATCH = 1000
 """Keys asked in one IN list."""
+PAGE_SIZE = 50
 
 
 # --- warehouses -----------------------------------------------------------------------------------
@@ -369,6 +372,259 @@ def _moves_of(document: StockDocument, lines: list[StockLine]) -> list[list[_Mov
             moves.append([out, _Move(document.target_warehouse_id, line.product_id, "transfer_in", line.quantity, at,
                                      paired=out, **common)])
     return moves
+
+
+def list_documents(session: Session, actor: Actor, *, kind: str | None = None, status: str | None = None,
+                   warehouse_id: uuid.UUID | None = None, before: str | None = None,
+                   limit: int = PAGE_SIZE) -> DocumentPage:
+    """The account's stock documents, newest first, a page at a time (`before`: the previous page's cursor)."""
+    require(actor, Permission.VIEW)
+    query = select(StockDocument).where(StockDocument.account_id == actor.account_id)
+    if kind:
+        query = query.where(StockDocument.kind == kind)
+    if status:
+        query = query.where(StockDocument.status == status)
+    if warehouse_id:
+        query = query.where(or_(StockDocument.warehouse_id == warehouse_id, StockDocument.target_warehouse_id == warehouse_id))
+    if before:
+        created_at, last_id = _read_cursor(before)
+        query = query.where(tuple_(StockDocument.created_at, StockDocument.id) < tuple_(created_at, last_id))
+    documents = list(session.scalars(query.order_by(StockDocument.created_at.desc(), StockDocument.id.desc()).limit(limit + 1)))
+    more = len(documents) > limit
+    documents = documents[:limit]
+    return DocumentPage(documents, _write_cursor(documents[-1].created_at, documents[-1].id) if more else None)
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    documents: list[StockDocument]
+    next_cursor: str | None
+
+
+def add_line(session: Session, actor: Actor, document_id: uuid.UUID, *, barcode: str = "",
+             product_id: uuid.UUID | None = None, quantity: int = 1000, price: int | None = None) -> StockLine:
+    """Add a product to a draft by its barcode (typed or scanned) or id: a product already there gets
+    `quantity` more (each scan of a count adds one), a new one a line of its own at the end."""
+    require(actor, Permission.MANAGE)
+    document = _document(session, actor, document_id, lock=True)
+    _refuse_unless_draft(document, _("A posted document cannot be edited: cancel it and make a new one."))
+    if not 0 < quantity <= MAX_QUANTITY:
+        raise Invalid(fields={"quantity": _("The quantity must be more than zero.")})
+    if barcode.strip():
+        product_id = _product_by_barcode(session, actor, document, barcode)
+    if product_id is None:
+        raise Invalid(fields={"barcode": _("Scan or type a barcode, or choose a product.")})
+    kind = catalog_service.product_kinds(session, account_id=actor.account_id, product_ids=[product_id]).get(product_id)
+    if kind is None:
+        raise Invalid(fields={"barcode": _("No such product in your catalogs.")})
+    if kind not in GOODS:
+        raise Invalid(fields={"barcode": _("The product is not goods (a service or work) and is not kept in stock.")})
+    line = session.scalar(select(StockLine).where(StockLine.document_id == document.id, StockLine.product_id == product_id))
+    if line is None:
+        position = session.scalar(select(func.coalesce(func.max(StockLine.position) + 1, 0))
+                                  .where(StockLine.document_id == document.id))
+        line = StockLine(document_id=document.id, position=position, product_id=product_id, quantity=0, price=0, value=0)
+        session.add(line)
+        document.lines_count += 1
+    if line.quantity + quantity > MAX_QUANTITY:
+        raise Invalid(fields={"quantity": _("The quantity is too large.")})
+    line.quantity += quantity
+    if price is not None and document.kind == RECEIPT:
+        line.price = price
+    session.flush()
+    _retotal(session, document)
+    return line
+
+
+def change_line(session: Session, actor: Actor, document_id: uuid.UUID, position: int, *, quantity: int,
+                price: int | None = None) -> StockLine | None:
+    """Set a draft line's quantity (and a receipt's price); a quantity of 0 removes the line, but a
+    count's, which says none was found."""
+    require(actor, Permission.MANAGE)
+    document = _document(session, actor, document_id, lock=True)
+    _refuse_unless_draft(document, _("A posted document cannot be edited: cancel it and make a new one."))
+    line = session.get(StockLine, (document.id, position))
+    if line is None:
+        raise NotFound(_("The line is not in the document."))
+    if not 0 <= quantity <= MAX_QUANTITY:
+        raise Invalid(fields={"quantity": _("The quantity must be zero or more.")})
+    if quantity == 0 and document.kind != COUNT:
+        session.delete(line)
+        document.lines_count -= 1
+        session.flush()
+        _retotal(session, document)
+        return None
+    line.quantity = quantity
+    if price is not None and document.kind == RECEIPT:
+        line.price = price
+    session.flush()
+    _retotal(session, document)
+    return line
+
+
+def _retotal(session: Session, document: StockDocument) -> None:
+    if document.kind == RECEIPT:
+        document.total = sum(_amount(price, quantity) for price, quantity in session.execute(
+            select(StockLine.price, StockLine.quantity).where(StockLine.document_id == document.id)))
+    session.flush()
+
+
+def _product_by_barcode(session: Session, actor: Actor, document: StockDocument, barcode: str) -> uuid.UUID:
+    """The product with this barcode in the catalogs of the points the document's warehouse serves
+    (all the account's catalogs when it serves none)."""
+    catalogs = _catalogs_of(session, actor, document.warehouse_id)
+    for catalog_id in catalogs:
+        card = catalog_service.find_by_barcode(session, actor, catalog_id, barcode)
+        if card is not None:
+            return card.product.id
+    raise Invalid(fields={"barcode": _("No product has the barcode {code}.").format(code=barcode.strip())})
+
+
+def _catalogs_of(session: Session, actor: Actor, warehouse_id: uuid.UUID) -> list[uuid.UUID]:
+    served = set(session.scalars(select(WarehousePoint.point_id).where(WarehousePoint.warehouse_id == warehouse_id)))
+    points = points_service.list_points(session, actor)
+    catalogs = [point.catalog_id for point in points if point.id in served] or [point.catalog_id for point in points]
+    return list(dict.fromkeys(catalogs))
+
+
+def _write_cursor(moment: datetime, last_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(json.dumps([moment.isoformat(), str(last_id)]).encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """A page cursor's values, or Invalid: a cursor is opaque, and a mangled one is the caller's error."""
+    try:
+        moment, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(moment), uuid.UUID(last_id)
+    except (ValueError, TypeError):
+        raise Invalid(fields={"before": _("The page link is damaged; open the list again.")}) from None
+
+
+# --- balances and movements -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    product_id: uuid.UUID
+    name: str
+    code: str
+    quantity: int
+    value: int
+    unit_cost: int
+    minimum: int
+
+    @property
+    def negative(self) -> bool:
+        return self.quantity < 0
+
+    @property
+    def low(self) -> bool:
+        """Below the minimum the owner set (none set: never low)."""
+        return self.minimum > 0 and self.quantity < self.minimum
+
+
+@dataclass(frozen=True)
+class BalancePage:
+    rows: list[BalanceRow]
+    next_cursor: str | None
+
+
+BALANCE_FILTERS = ("all", "in_stock", "negative", "low")
+
+
+def list_balances(session: Session, actor: Actor, *, warehouse_id: uuid.UUID, catalog_id: uuid.UUID | None = None,
+                  search_text: str = "", only: str = "all", cursor: str | None = None,
+                  limit: int = PAGE_SIZE) -> BalancePage:
+    """A page of a warehouse's stock by product name: every product of the catalog (the catalog of
+    the points the warehouse serves, or the one given) with its balance, or only those in stock,
+    below zero or below their minimum. The catalog's own list finds and pages the products (its
+    search, its name index: as quick at the millionth product as at the first), narrowed by the
+    filter's balances."""
+    require(actor, Permission.VIEW)
+    warehouse = get_warehouse(session, actor, warehouse_id)
+    if only not in BALANCE_FILTERS:
+        raise Invalid(fields={"only": _("Unknown filter.")})
+    catalog_id = catalog_id or next(iter(_catalogs_of(session, actor, warehouse.id)), None)
+    if catalog_id is None:
+        return BalancePage([], None)
+    within = None
+    if only != "all":
+        condition = {"in_stock": Balance.quantity > 0, "negative": Balance.quantity < 0,
+                     "low": and_(Balance.minimum > 0, Balance.quantity < Balance.minimum)}[only]
+        within = select(Balance.product_id).where(Balance.warehouse_id == warehouse.id, condition)
+    page = catalog_service.list_products(session, actor, catalog_id, search_text=search_text, cursor=cursor,
+                                         limit=limit, within=within)
+    products = [(card.product.id, card.product.name, card.product.code) for card in page.cards]
+    balances = _balances_of(session, warehouse.id, [product_id for product_id, _name, _code in products])
+    rows = [BalanceRow(product_id, name, code, *balances.get(product_id, (0, 0, 0, 0)))
+            for product_id, name, code in products]
+    return BalancePage(rows, page.next_cursor)
+
+
+def _balances_of(session: Session, warehouse_id: uuid.UUID, product_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
+    return {row[0]: tuple(row[1:]) for row in session.execute(
+        select(Balance.product_id, Balance.quantity, Balance.value, Balance.unit_cost, Balance.minimum)
+        .where(Balance.warehouse_id == warehouse_id, Balance.product_id.in_(product_ids)))}
+
+
+def set_minimum(session: Session, actor: Actor, *, warehouse_id: uuid.UUID, product_id: uuid.UUID, minimum: int) -> None:
+    """The quantity below which a product of a warehouse is flagged (0: never)."""
+    require(actor, Permission.MANAGE)
+    warehouse = get_warehouse(session, actor, warehouse_id)
+    if not 0 <= minimum <= MAX_QUANTITY:
+        raise Invalid(fields={"minimum": _("The minimum must be zero or more.")})
+    if product_id not in catalog_service.product_kinds(session, account_id=actor.account_id, product_ids=[product_id]):
+        raise NotFound(_("Product not found."))
+    _lock_balances(session, actor.account_id, [(warehouse.id, product_id)])
+    session.execute(update(Balance).where(Balance.warehouse_id == warehouse.id, Balance.product_id == product_id)
+                    .values(minimum=minimum))
+
+
+def product_balance(session: Session, *, point_id: uuid.UUID, product_id: uuid.UUID) -> int | None:
+    """A product's quantity in the warehouse a point sells from (None: the point keeps no stock), for its registers."""
+    warehouse_id = warehouse_of(session, point_id=point_id)
+    if warehouse_id is None:
+        return None
+    return session.scalar(select(Balance.quantity).where(Balance.warehouse_id == warehouse_id,
+                                                         Balance.product_id == product_id)) or 0
+
+
+@dataclass(frozen=True)
+class MovementPage:
+    movements: list[Movement]
+    names: dict[uuid.UUID, str]  # the products'
+    documents: dict[uuid.UUID, StockDocument]  # the stock documents behind them
+    next_cursor: str | None
+
+
+def list_movements(session: Session, actor: Actor, *, start: datetime, end: datetime,
+                   warehouse_id: uuid.UUID | None = None, product_id: uuid.UUID | None = None,
+                   kinds: Iterable[str] = (), after: int | None = None, limit: int = PAGE_SIZE) -> MovementPage:
+    """The movements of a period (moved from `start`, before `end`), in ledger order, each with the
+    balance it left; filtered by warehouse, product and kind; a page at a time (`after`: the last id shown)."""
+    require(actor, Permission.VIEW)
+    query = select(Movement).where(Movement.account_id == actor.account_id, Movement.moved_at >= start,
+                                   Movement.moved_at < end)
+    if warehouse_id is not None:
+        query = query.where(Movement.warehouse_id == get_warehouse(session, actor, warehouse_id).id)
+    if product_id is not None:
+        query = query.where(Movement.product_id == product_id)
+    if kinds := [kind for kind in kinds if kind]:
+        unknown = set(kinds) - set(MOVEMENT_KINDS)
+        if unknown:
+            raise Invalid(fields={"kind": _("Unknown kind of movement.")})
+        query = query.where(Movement.kind.in_(kinds))
+    if after is not None:
+        query = query.where(Movement.id > after)
+    movements = list(session.scalars(query.order_by(Movement.id).limit(limit + 1)))
+    more = len(movements) > limit
+    movements = movements[:limit]
+    names = catalog_service.product_names(session, account_id=actor.account_id,
+                                          product_ids={movement.product_id for movement in movements})
+    document_ids = {movement.document_id for movement in movements if movement.document_id}
+    documents = {document.id: document for document in session.scalars(
+        select(StockDocument).where(StockDocument.id.in_(document_ids)))} if document_ids else {}
+    return MovementPage(movements, names, documents, str(movements[-1].id) if more else None)
 
 
 # --- fiscal documents -------------------------------------------------------------------------------

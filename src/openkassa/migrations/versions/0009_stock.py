@@ -68,7 +68,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint("warehouse_id", "product_id", name=op.f("pk_stock_balances"))
     )
     with op.batch_alter_table("stock_balances", schema=None) as batch_op:
-        batch_op.create_index("ix_stock_balances_account", ["account_id", "warehouse_id", "quantity"], unique=False)
+        batch_op.create_index("ix_stock_balances_quantity", ["warehouse_id", "quantity"], unique=False)
+        batch_op.create_index("ix_stock_balances_minimum", ["warehouse_id"], unique=False,
+                              sqlite_where=sa.text("minimum > 0"), postgresql_where=sa.text("minimum > 0"))
 
     op.create_table("stock_documents",
     sa.Column("account_id", sa.Uuid(), nullable=False),
@@ -178,7 +180,8 @@ def downgrade() -> None:
 
     op.drop_table("stock_documents")
     with op.batch_alter_table("stock_balances", schema=None) as batch_op:
-        batch_op.drop_index("ix_stock_balances_account")
+        batch_op.drop_index("ix_stock_balances_minimum")
+        batch_op.drop_index("ix_stock_balances_quantity")
 
     op.drop_table("stock_balances")
     with op.batch_alter_table("warehouses", schema=None) as batch_op:
