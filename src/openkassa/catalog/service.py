@@ -426,12 +426,14 @@ def list_products(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
     within: Select | None = None,
+    kinds: Iterable[int] | None = None,
 ) -> ProductPage:
     """A page of a catalog's products, found by what was typed, in a group (or in none), sorted by a column.
 
     Pages follow each other by a cursor (the last row's sort value and id), so the millionth
     product is as quick to reach as the first. `archived=None` lists archived products too.
-    `within`: a query of product ids another domain narrows the list to (stock in hand, say).
+    `within`: a query of product ids another domain narrows the list to (stock in hand, say);
+    `kinds`: only products of these kinds (1212), goods for the stock.
     """
     require(actor, Permission.VIEW)
     catalog = get_catalog(session, actor, catalog_id)
@@ -446,6 +448,8 @@ def list_products(
         query = query.where(Product.archived.is_(archived))
     if within is not None:
         query = query.where(Product.id.in_(within))
+    if kinds is not None:
+        query = query.where(Product.kind.in_([int(kind) for kind in kinds]))
     if cursor is not None:
         value, last_id = _read_cursor(cursor, sort)
         after = tuple_(column, Product.id) < tuple_(value, last_id) if descending else tuple_(column, Product.id) > tuple_(value, last_id)
