@@ -18,7 +18,7 @@ def test_scanning_into_a_count_adds_one_each_time_and_refuses_what_is_not_goods(
     shop = make_shop(db)
     with db.transaction(immediate=True) as session:
         actor = shop.actor(session)
-        catalog_id = service._catalogs_of(session, actor, shop.shop)[0]
+        catalog_id = service.catalogs_of(session, actor, shop.shop)[0]
         milk = create_product(session, actor, catalog_id, ProductIn(name="Молоко", price=8990, barcodes=["4607001771234"])).product
         # given a new inventory count
         count = service.create_document(session, actor, DocumentIn(kind="count", warehouse_id=shop.shop))

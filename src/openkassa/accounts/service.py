@@ -390,6 +390,11 @@ def list_users(session: Session, actor: Actor) -> list[User]:
     )
 
 
+def user_names(session: Session, *, account_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """The names of the account's users by id, to say who made a document (any role may read them there)."""
+    return dict(session.execute(select(User.id, User.name).where(User.account_id == account_id)).all())
+
+
 def get_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     require(actor, Permission.MANAGE_USERS)
     user = session.get(User, user_id)

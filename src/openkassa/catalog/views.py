@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -23,21 +22,19 @@ from openkassa.catalog.service import GroupNode, ProductCard
 from openkassa.db import utcnow
 from openkassa.errors import Invalid, NotFound, validate
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
-from openkassa.i18n import _, current_language
-from openkassa.money import to_kopecks, to_roubles
+from openkassa.i18n import _
 from openkassa.points import service as points_service
 from openkassa.points.models import RetailPoint
 from openkassa.web import flash
 from openkassa.web.deps import DbSession, FormData, require_csrf
-from openkassa.web.forms import parse
-from openkassa.web.templating import is_htmx, money, render, see_other
+from openkassa.web.forms import money_text, parse, read_money
+from openkassa.web.templating import is_htmx, render, see_other
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 
 MONEY_FIELDS = ("price", "min_price", "cost_price")
 VAT_LABELS = {int(rate): rate.label for rate in VatRate}
 HOT_KEY_CHOICES = 10  # products offered when picking a hot key
-_AMOUNT = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _BARCODE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -159,7 +156,7 @@ def price_form(request: Request, db: DbSession, actor: CurrentActor, product_id:
     """The row with its price as an input, to edit in place."""
     chosen = point_of(db, actor, point)
     card = service.get_product(db, actor, chosen.catalog_id, product_id)
-    return _row(request, db, actor, chosen, card, typed=_money_text(card.product.price))
+    return _row(request, db, actor, chosen, card, typed=money_text(card.product.price))
 
 
 @router.post("/products/{product_id}/price")
@@ -169,7 +166,7 @@ def change_price(request: Request, db: DbSession, actor: CurrentActor, product_i
     chosen = point_of(db, actor, point)
     typed = str(form.get("price", ""))
     try:
-        change = validate(ProductChange, {"price": _read_money(typed, required=True)})
+        change = validate(ProductChange, {"price": read_money(typed, required=True, maximum=MAX_KOPECKS)})
         card = service.update_product(db, actor, chosen.catalog_id, product_id, change)
     except ValueError as error:
         message = str(error)
@@ -275,32 +272,6 @@ def _by_group(cards: list[ProductCard], groups: list[tuple[GroupNode, int]]) -> 
 # --- money as people type it ------------------------------------------------------------------------
 
 
-def _money_text(kopecks: int) -> str:
-    """An amount for an input: 199,90 in Russian, 199.90 in English."""
-    text = str(to_roubles(kopecks))
-    return text.replace(".", ",") if current_language() == "ru" else text
-
-
-def _read_money(typed: str, *, required: bool = False) -> int:
-    """Kopecks of an amount typed in roubles (199,90 or 199.90), or ValueError with a message to show."""
-    text = typed.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text:
-        if required:
-            raise ValueError(_("Enter the price."))
-        return 0
-    if not _AMOUNT.fullmatch(text):
-        raise ValueError(_("Enter an amount in roubles, for example 199,90."))
-    if Decimal(text) < 0:
-        raise ValueError(_("The amount cannot be negative."))
-    try:
-        kopecks = to_kopecks(text)
-    except ValueError:
-        raise ValueError(_("At most two digits after the comma: kopecks.")) from None
-    if kopecks > MAX_KOPECKS:
-        raise ValueError(_("At most {amount}.").format(amount=money(MAX_KOPECKS)))
-    return kopecks
-
-
 # --- groups -----------------------------------------------------------------------------------------
 
 
@@ -362,7 +333,7 @@ def _product_input(form: dict) -> ProductIn:
     errors: dict[str, str] = {}
     for name in MONEY_FIELDS:
         try:
-            data[name] = _read_money(str(data.get(name, "")))
+            data[name] = read_money(str(data.get(name, "")), maximum=MAX_KOPECKS)
         except ValueError as error:
             errors[name], data[name] = str(error), 0
     data["barcodes"] = [code for code in _BARCODE_SEPARATORS.split(str(data.get("barcodes", ""))) if code]
@@ -381,7 +352,7 @@ def _product_input(form: dict) -> ProductIn:
 def _card_form(card: ProductCard) -> dict:
     product = card.product
     form: dict = {name: getattr(product, name) for name in ProductIn.model_fields if name != "barcodes"}
-    form.update({name: _money_text(getattr(product, name)) for name in MONEY_FIELDS})
+    form.update({name: money_text(getattr(product, name)) for name in MONEY_FIELDS})
     form.update(barcodes="\n".join(card.barcodes), group_id=str(product.group_id or ""))
     return form
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote, urlencode
 
-from babel.dates import format_date, get_day_names
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -26,7 +24,6 @@ from fastapi.responses import Response
 from openkassa.accounts.deps import CurrentActor
 from openkassa.errors import Invalid, NotFound, validate
 from openkassa.i18n import _, current_language
-from openkassa.money import to_roubles
 from openkassa.points import service as points_service
 from openkassa.sales import service as sales_service
 from openkassa.stats import exports, service
@@ -34,7 +31,7 @@ from openkassa.stats.exports import Column, Table
 from openkassa.stats.schemas import DashboardIn, DrillIn, IdleIn
 from openkassa.stats.service import MAX_DAYS, MAX_IDLE_DAYS, Period, Scope
 from openkassa.web.deps import DbSession, require_csrf
-from openkassa.web.templating import is_htmx, money, render, see_other
+from openkassa.web.templating import fmt, is_htmx, money, render, see_other
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 
@@ -43,69 +40,6 @@ PRODUCTS_SHOWN = 1000  # rows of the full product table on screen; its file has 
 EXPORT_ROWS = 1_048_575  # an .xlsx sheet's rows, less the header
 
 
-# --- numbers as people read them --------------------------------------------------------------------
-
-
-class Formats:
-    """Numbers, shares and days in the interface's language (Babel), for the templates (`fmt`)."""
-
-    money = staticmethod(money)
-
-    @staticmethod
-    def number(value: int) -> str:
-        return format_decimal(value, locale=current_language())
-
-    @staticmethod
-    def quantity(thousandths: int) -> str:
-        return format_decimal(Decimal(thousandths) / 1000, format="#,##0.###", locale=current_language())
-
-    @staticmethod
-    def share(value: Decimal | None, places: int = 1) -> str:
-        """A fraction as a percentage: 0.253 is «25,3 %»; None (nothing to divide by) is a dash."""
-        if value is None:
-            return "—"
-        pattern = "#,##0" + ("." + "0" * places if places else "")
-        percent = (value * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        number = format_decimal(percent, format=pattern, locale=current_language())
-        return f"{number}\u00a0%" if current_language() == "ru" else f"{number}%"
-
-    @staticmethod
-    def day(value: date | None) -> str:
-        if value is None:
-            return "—"
-        pattern = "dd.MM.yyyy" if current_language() == "ru" else "MM/dd/yyyy"
-        return format_date(value, pattern, locale=current_language())
-
-    @staticmethod
-    def short_day(value: date) -> str:
-        return format_date(value, "dd.MM" if current_language() == "ru" else "MM/dd", locale=current_language())
-
-    @staticmethod
-    def weekday(number: int, width: str = "abbreviated") -> str:
-        """0 is Monday: «Пн» (abbreviated) or «понедельник» (wide)."""
-        name = get_day_names(width, locale=current_language())[number]
-        return name[:1].upper() + name[1:] if width == "abbreviated" else name
-
-    @staticmethod
-    def hour(hour: int) -> str:
-        return f"{hour:02d}:00"
-
-    @staticmethod
-    def hours(hour: int) -> str:
-        return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
-
-    def period(self, period: Period) -> str:
-        if period.start == period.end:
-            return self.day(period.start)
-        return f"{self.day(period.start)} – {self.day(period.end)}"
-
-    @staticmethod
-    def roubles(kopecks: int) -> str:
-        """Money for a chart's data: roubles with a point, read by the script as a number."""
-        return str(to_roubles(kopecks))
-
-
-fmt = Formats()
 
 
 @dataclass(frozen=True)

@@ -350,7 +350,7 @@ def _fill(session: Session, document: StockDocument, data: DocumentIn, kinds: di
     document.reason, document.comment = data.reason, data.comment
     document.dated_at = data.dated_at or utcnow()
     document.lines_count = len(data.lines)
-    document.total = sum(_amount(line.price, line.quantity) for line in data.lines) if data.kind == RECEIPT else 0
+    document.total = sum(line_sum(line.price, line.quantity) for line in data.lines) if data.kind == RECEIPT else 0
     session.flush()
     if data.lines:
         session.connection().execute(insert(StockLine.__table__), [
@@ -367,7 +367,7 @@ def _moves_of(document: StockDocument, lines: list) -> list[list[_Move]]:
         common = dict(document_id=document.id, position=line.position)
         if document.kind == RECEIPT:
             moves.append([_Move(warehouse, line.product_id, "receipt", line.quantity, at,
-                                value=_amount(line.price, line.quantity), unit_price=line.price, **common)])
+                                value=line_sum(line.price, line.quantity), unit_price=line.price, **common)])
         elif document.kind == WRITE_OFF:
             moves.append([_Move(warehouse, line.product_id, "write_off", -line.quantity, at, **common)])
         elif document.kind == COUNT:
@@ -469,7 +469,7 @@ def change_line(session: Session, actor: Actor, document_id: uuid.UUID, position
 
 def _retotal(session: Session, document: StockDocument) -> None:
     if document.kind == RECEIPT:
-        document.total = sum(_amount(price, quantity) for price, quantity in session.execute(
+        document.total = sum(line_sum(price, quantity) for price, quantity in session.execute(
             select(StockLine.price, StockLine.quantity).where(StockLine.document_id == document.id)))
     session.flush()
 
@@ -477,7 +477,7 @@ def _retotal(session: Session, document: StockDocument) -> None:
 def _product_by_barcode(session: Session, actor: Actor, document: StockDocument, barcode: str) -> uuid.UUID:
     """The product with this barcode in the catalogs of the points the document's warehouse serves
     (all the account's catalogs when it serves none)."""
-    catalogs = _catalogs_of(session, actor, document.warehouse_id)
+    catalogs = catalogs_of(session, actor, document.warehouse_id)
     for catalog_id in catalogs:
         card = catalog_service.find_by_barcode(session, actor, catalog_id, barcode)
         if card is not None:
@@ -485,7 +485,9 @@ def _product_by_barcode(session: Session, actor: Actor, document: StockDocument,
     raise Invalid(fields={"barcode": _("No product has the barcode {code}.").format(code=barcode.strip())})
 
 
-def _catalogs_of(session: Session, actor: Actor, warehouse_id: uuid.UUID) -> list[uuid.UUID]:
+def catalogs_of(session: Session, actor: Actor, warehouse_id: uuid.UUID) -> list[uuid.UUID]:
+    """The catalogs of the points a warehouse serves (all the account's when it serves none): where its
+    goods are found by barcode or name."""
     served = set(session.scalars(select(WarehousePoint.point_id).where(WarehousePoint.warehouse_id == warehouse_id)))
     points = points_service.list_points(session, actor)
     catalogs = [point.catalog_id for point in points if point.id in served] or [point.catalog_id for point in points]
@@ -549,7 +551,7 @@ def list_balances(session: Session, actor: Actor, *, warehouse_id: uuid.UUID, ca
     warehouse = get_warehouse(session, actor, warehouse_id)
     if only not in BALANCE_FILTERS:
         raise Invalid(fields={"only": _("Unknown filter.")})
-    catalog_id = catalog_id or next(iter(_catalogs_of(session, actor, warehouse.id)), None)
+    catalog_id = catalog_id or next(iter(catalogs_of(session, actor, warehouse.id)), None)
     if catalog_id is None:
         return BalancePage([], None)
     within = None
@@ -779,8 +781,8 @@ def _lock_balances(session: Session, account_id: uuid.UUID,
     return found
 
 
-def _amount(price: int, quantity: int) -> int:
-    """price a unit × quantity in thousandths, in kopecks, rounded half up."""
+def line_sum(price: int, quantity: int) -> int:
+    """A line's sum: price a unit × quantity in thousandths, in kopecks, rounded half up."""
     return _divide(price * quantity, 1000)
 
 

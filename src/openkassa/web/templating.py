@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -40,6 +41,69 @@ def date_time(value: datetime | None, tz: str | None = None) -> str:
         value = value.astimezone(ZoneInfo(tz))
     pattern = "dd.MM.yyyy HH:mm" if current_language() == "ru" else "MM/dd/yyyy h:mm a"
     return format_datetime(value, pattern, locale=current_language())
+
+
+class Formats:
+    """Numbers, shares and days in the interface's language (Babel), for the templates (`fmt`)."""
+
+    money = staticmethod(money)
+
+    @staticmethod
+    def number(value: int) -> str:
+        return format_decimal(value, locale=current_language())
+
+    @staticmethod
+    def quantity(thousandths: int) -> str:
+        return format_decimal(Decimal(thousandths) / 1000, format="#,##0.###", locale=current_language())
+
+    @staticmethod
+    def share(value: Decimal | None, places: int = 1) -> str:
+        """A fraction as a percentage: 0.253 is «25,3 %»; None (nothing to divide by) is a dash."""
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * places if places else "")
+        percent = (value * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        number = format_decimal(percent, format=pattern, locale=current_language())
+        return f"{number}\u00a0%" if current_language() == "ru" else f"{number}%"
+
+    @staticmethod
+    def day(value: date | None) -> str:
+        if value is None:
+            return "—"
+        pattern = "dd.MM.yyyy" if current_language() == "ru" else "MM/dd/yyyy"
+        return format_date(value, pattern, locale=current_language())
+
+    @staticmethod
+    def short_day(value: date) -> str:
+        return format_date(value, "dd.MM" if current_language() == "ru" else "MM/dd", locale=current_language())
+
+    @staticmethod
+    def weekday(number: int, width: str = "abbreviated") -> str:
+        """0 is Monday: «Пн» (abbreviated) or «понедельник» (wide)."""
+        name = get_day_names(width, locale=current_language())[number]
+        return name[:1].upper() + name[1:] if width == "abbreviated" else name
+
+    @staticmethod
+    def hour(hour: int) -> str:
+        return f"{hour:02d}:00"
+
+    @staticmethod
+    def hours(hour: int) -> str:
+        return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
+
+    def period(self, period) -> str:
+        """A period (anything with a `start` and an `end` day): one day, or «01.11.2026 – 30.11.2026»."""
+        if period.start == period.end:
+            return self.day(period.start)
+        return f"{self.day(period.start)} – {self.day(period.end)}"
+
+    @staticmethod
+    def roubles(kopecks: int) -> str:
+        """Money for a chart's data: roubles with a point, read by the script as a number."""
+        return str(to_roubles(kopecks))
+
+
+fmt = Formats()
 
 
 def _context(request: Request) -> dict:
