@@ -101,6 +101,9 @@ class FakeLink:
     def nudge(self) -> None:
         self.nudges += 1
 
+    def stock(self, product_id) -> None:
+        return None  # its point keeps no stock
+
     def run(self, stop: threading.Event) -> None:
         self.running.set()
         stop.wait()

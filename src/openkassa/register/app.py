@@ -57,6 +57,7 @@ from openkassa.fiscal.errors import FiscalError
 from openkassa.protocol.changes import CashierLine
 from openkassa.register import sale
 from openkassa.register.catalog import Product
+from openkassa.register.client import SyncError
 from openkassa.register.screens import (
     ChoiceScreen, Field, FormScreen, PaymentScreen, ReceiptScreen, ReportScreen, ReturnScreen, SignInScreen,
     parse_discount, parse_money, parse_quantity, quantity_text, rub, x_report_text, z_report_text,
@@ -369,6 +370,27 @@ class SaleScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._add_found(event.option_index)
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def ask_stock(self, event: OptionList.OptionHighlighted) -> None:
+        """The highlighted product's stock, asked of the server in the background (a newer question
+        cancels an older one); nothing when the register works alone or its point keeps no stock."""
+        link = getattr(self.app, "link", None)
+        if link is None or event.option_index >= len(self.found):
+            return
+        product = self.found[event.option_index]
+        self.run_worker(partial(self._tell_stock, link, product), thread=True, exclusive=True, group="stock",
+                        exit_on_error=False)
+
+    def _tell_stock(self, link, product: Product) -> None:
+        try:
+            quantity = link.stock(product.id)
+        except SyncError:
+            self.app.call_from_thread(self.say, f"{product.name}: остаток не узнать — нет связи с сервером.")
+            return
+        if quantity is not None:
+            unit = Unit(product.unit).label if product.unit in set(Unit) else ""
+            self.app.call_from_thread(self.say, f"{product.name}: остаток {quantity_text(quantity)} {unit}".rstrip() + ".")
 
     def _add_found(self, index: int) -> None:
         product = self.found[index]

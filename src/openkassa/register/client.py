@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from openkassa.protocol import documents as protocol_documents
 from openkassa.protocol.changes import LINE, Line
+from openkassa.protocol.stock import ProductBalance
 from openkassa.register.catalog import CutStream, LocalCatalog
 
 API = "/api/device/v1"
@@ -164,6 +165,16 @@ class ServerClient:
             return protocol_documents.Uploaded.model_validate_json(_checked(response).content).results
         except ValidationError as error:
             raise Incompatible(f"an upload answer this register cannot read: {error}") from error
+
+    def stock(self, product_id: uuid.UUID) -> int | None:
+        """A product's quantity (thousandths) in the warehouse the register's point sells from; None
+        when the point keeps no stock (`protocol.stock`)."""
+        with _reaching():
+            response = self._http.get(self._url(f"/stock/{product_id}"), headers=self._authorization())
+        try:
+            return ProductBalance.model_validate_json(_checked(response).content).quantity
+        except ValidationError as error:
+            raise Incompatible(f"a stock answer this register cannot read: {error}") from error
 
     def register_drive(self, fn_serial: str, key: bytes) -> None:
         """Tell the server the key the register's software drive signs with (`protocol.documents.DriveKey`)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -96,6 +97,11 @@ class Link:
     @property
     def bound(self) -> bool:
         return bool(self.till.journal.get("token"))
+
+    def stock(self, product_id: uuid.UUID) -> int | None:
+        """A product's quantity in the warehouse the point sells from (None: no stock kept, or not bound);
+        raises `SyncError` when the server cannot tell."""
+        return self.client.stock(product_id) if self.bound else None
 
     def nudge(self) -> None:
         """Something new waits in the outbox: push it now."""
