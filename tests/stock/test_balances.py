@@ -50,7 +50,7 @@ def test_the_balances_page_lists_the_catalog_by_name_and_filters_by_stock(db):
     shop = make_shop(db)
     with db.transaction(immediate=True) as session:
         actor = shop.actor(session)
-        # given 1 and 2 received, 2 sold short to −1, and a minimum of 5 set on 1
+        # given 1 and 2 received, 2 sold short to −1, a minimum of 5 set on 1 and of 1 on 3 (never received)
         document = service.create_document(session, actor, DocumentIn(kind="receipt", warehouse_id=shop.shop, lines=[
             LineIn(product_id=shop.goods[0], quantity=3000, price=1000), LineIn(product_id=shop.goods[1], quantity=1000, price=2000)]))
         service.post_document(session, actor, document.id)
@@ -58,6 +58,8 @@ def test_the_balances_page_lists_the_catalog_by_name_and_filters_by_stock(db):
                                                                       lines=[LineIn(product_id=shop.goods[1], quantity=2000)]))
         service.post_document(session, actor, document.id)
         service.set_minimum(session, actor, warehouse_id=shop.shop, product_id=shop.goods[0], minimum=5000)
+        service.set_minimum(session, actor, warehouse_id=shop.shop, product_id=shop.goods[2], minimum=2000)
+        service.set_minimum(session, actor, warehouse_id=shop.shop, product_id=shop.goods[2], minimum=1000)
 
         def listed(only: str, **asked):
             page = service.list_balances(session, actor, warehouse_id=shop.shop, only=only, **asked)
@@ -65,16 +67,16 @@ def test_the_balances_page_lists_the_catalog_by_name_and_filters_by_stock(db):
 
         # then all goods of the catalog are listed by name, those never moved at zero
         assert listed("all")[0] == [("Товар 1", 3000, False, True), ("Товар 2", -1000, True, False),
-                                    ("Товар 3", 0, False, False)]
+                                    ("Товар 3", 0, False, True)]
         # and each filter keeps its own
         assert listed("in_stock")[0] == [("Товар 1", 3000, False, True)]
         assert listed("negative")[0] == [("Товар 2", -1000, True, False)]
-        assert listed("low")[0] == [("Товар 1", 3000, False, True)]
+        assert listed("low")[0] == [("Товар 1", 3000, False, True), ("Товар 3", 0, False, True)]
         # and a search and the pages work as in the catalog
         assert listed("all", search_text="товар 2")[0] == [("Товар 2", -1000, True, False)]
         first, cursor = listed("all", limit=2)
         assert len(first) == 2 and cursor
-        assert listed("all", limit=2, cursor=cursor)[0] == [("Товар 3", 0, False, False)]
+        assert listed("all", limit=2, cursor=cursor)[0] == [("Товар 3", 0, False, True)]
         with pytest.raises(Invalid):
             listed("everything")
 

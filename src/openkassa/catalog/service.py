@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from openkassa.accounts.roles import Permission
@@ -331,13 +331,21 @@ def product_kinds(session: Session, *, account_id: uuid.UUID, product_ids: Itera
     return _by_id(session, Product.kind, account_id=account_id, product_ids=product_ids)
 
 
-def _by_id(session: Session, column, *, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict:
-    """One column of the account's products given, by id, asked a thousand ids at a time."""
+def kinds_and_cost_prices(session: Session, *, account_id: uuid.UUID,
+                          product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
+    """Both at once, for the stock that sales move: their kinds, and what goods never received are worth."""
+    return _by_id(session, Product.kind, Product.cost_price, account_id=account_id, product_ids=product_ids)
+
+
+def _by_id(session: Session, *columns, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict:
+    """Columns of the account's products given, by id (one column's value, or a tuple of several), asked a
+    thousand ids at a time."""
     ids = list(product_ids)
     found: dict = {}
     for start in range(0, len(ids), 1000):
-        found.update(session.execute(select(Product.id, column).where(
-            Product.account_id == account_id, Product.id.in_(ids[start:start + 1000]))).all())
+        rows = session.execute(select(Product.id, *columns).where(
+            Product.account_id == account_id, Product.id.in_(ids[start:start + 1000])))
+        found.update((row[0], row[1] if len(columns) == 1 else tuple(row[1:])) for row in rows)
     return found
 
 
@@ -425,14 +433,14 @@ def list_products(
     descending: bool = False,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
-    within: Select | None = None,
+    within: Callable[[ColumnElement], ColumnElement[bool]] | None = None,
     kinds: Iterable[int] | None = None,
 ) -> ProductPage:
     """A page of a catalog's products, found by what was typed, in a group (or in none), sorted by a column.
 
     Pages follow each other by a cursor (the last row's sort value and id), so the millionth
     product is as quick to reach as the first. `archived=None` lists archived products too.
-    `within`: a query of product ids another domain narrows the list to (stock in hand, say);
+    `within`: another domain's condition on the product's id that narrows the list (stock in hand, say);
     `kinds`: only products of these kinds (1212), goods for the stock.
     """
     require(actor, Permission.VIEW)
@@ -447,7 +455,7 @@ def list_products(
     if archived is not None:
         query = query.where(Product.archived.is_(archived))
     if within is not None:
-        query = query.where(Product.id.in_(within))
+        query = query.where(within(Product.id))
     if kinds is not None:
         query = query.where(Product.kind.in_([int(kind) for kind in kinds]))
     if cursor is not None:

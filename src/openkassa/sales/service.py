@@ -416,11 +416,13 @@ def _follow_up(session: Session, written: list[_Checked], point: RetailPoint) ->
     accepted = [item for item in written if item.row["status"] == ACCEPTED]
     lines = [line for item in accepted for line in item.lines]
     if lines:
-        cost_prices = catalog_service.cost_prices(
-            session, account_id=point.account_id, product_ids={line["product_id"] for line in lines} - {None})
+        # the cost of goods the stock moved is their moving-average cost; of the rest, the catalog's cost price
         moved = stock_service.record_sales(session, account_id=point.account_id, point_id=point.id,
                                            receipts=[item.row for item in accepted], lines=lines)
-        for line in lines:  # the cost of goods the stock moved is their moving-average cost
+        unmoved = [line for line in lines if (line["document_id"], line["position"]) not in moved]
+        cost_prices = catalog_service.cost_prices(
+            session, account_id=point.account_id, product_ids={line["product_id"] for line in unmoved} - {None})
+        for line in lines:
             key = (line["document_id"], line["position"])
             line["cost"] = moved[key] if key in moved else line_amount(cost_prices.get(line["product_id"], 0),
                                                                        line["quantity"])
