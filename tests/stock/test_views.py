@@ -381,3 +381,28 @@ def test_another_accounts_document_is_not_found(owner, shop, stranger):
     assert stranger.browser.get(document).status_code == 404
     assert stranger.browser.submit(f"{document}/lines", {"barcode": MILK}, headers=HTMX).status_code == 404
     assert owner.get(f"/stock/documents/{uuid.uuid4()}").status_code == 404
+
+
+def test_a_count_is_filled_from_a_spreadsheet_all_rows_or_none(owner, api, shop):
+    from pathlib import Path
+
+    files = Path(__file__).parent / "files"
+    response = api.post(f"/api/v1/catalogs/{shop['catalog_id']}/products", json={"name": "Сахар", "price": "70.00",
+                                                                                 "code": "К-3"})
+    assert response.status_code == 201, response.text
+    document = new_document(owner, "count", switch_on(owner, shop))
+    # when a file with bad rows is chosen on the draft
+    answer = owner.submit(f"{document}/import", files={
+        "file": ("пересчёт.csv", (files / "bad_count_windows1251.csv").read_bytes(), "text/csv")})
+    # then the page names each bad row by the number the spreadsheet shows, and adds nothing
+    assert answer.status_code == 422
+    errors = text_of(answer.text, "import-errors")
+    assert "4 rows of the file have mistakes; nothing was added." in errors
+    assert "Row 3: no product has the barcode 4699999999999." in errors and "Row 6: no barcode or code." in errors
+    assert 'id="lines-table"' not in answer.text  # still no lines
+    # when the count LibreOffice saved is chosen
+    page = followed(owner, owner.submit(f"{document}/import", files={
+        "file": ("Инвентаризация.xlsx", (files / "libreoffice_count.xlsx").read_bytes(), "application/octet-stream")}))
+    # then its rows are the lines: milk's two rows summed, bread's «3,5», sugar by its code
+    assert "4 rows of «Инвентаризация.xlsx» are added." in page
+    assert [row[1:3] for row in table(page, "lines-table")] == [["Молоко 3,2%", "13"], ["Хлеб", "3.5"], ["Сахар", "2"]]

@@ -337,6 +337,31 @@ def kinds_and_cost_prices(session: Session, *, account_id: uuid.UUID,
     return _by_id(session, Product.kind, Product.cost_price, account_id=account_id, product_ids=product_ids)
 
 
+def products_by_barcodes(session: Session, *, catalog_ids: Iterable[uuid.UUID], codes: Iterable[str]) -> dict[str, uuid.UUID]:
+    """The products of these catalogs by the barcodes given (those that exist; the first catalog's first)."""
+    return _by_key(session, select(Barcode.code, Barcode.product_id, Barcode.catalog_id), Barcode.code, Barcode.catalog_id,
+                   catalog_ids, codes)
+
+
+def products_by_codes(session: Session, *, catalog_ids: Iterable[uuid.UUID], codes: Iterable[str]) -> dict[str, uuid.UUID]:
+    """The products of these catalogs by their internal codes given (those that exist; the first catalog's first)."""
+    return _by_key(session, select(Product.code, Product.id, Product.catalog_id), Product.code, Product.catalog_id,
+                   catalog_ids, codes)
+
+
+def _by_key(session: Session, query: Select, key, catalog, catalog_ids: Iterable[uuid.UUID],
+            keys: Iterable[str]) -> dict[str, uuid.UUID]:
+    order = {catalog_id: n for n, catalog_id in enumerate(dict.fromkeys(catalog_ids))}
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, tuple[int, uuid.UUID]] = {}
+    for start in range(0, len(wanted), 1000):
+        for code, product_id, catalog_id in session.execute(query.where(
+                catalog.in_(list(order)), key.in_(wanted[start:start + 1000]))):
+            if code not in found or order[catalog_id] < found[code][0]:
+                found[code] = (order[catalog_id], product_id)
+    return {code: product_id for code, (_n, product_id) in found.items()}
+
+
 def _by_id(session: Session, *columns, account_id: uuid.UUID, product_ids: Iterable[uuid.UUID]) -> dict:
     """Columns of the account's products given, by id (one column's value, or a tuple of several), asked a
     thousand ids at a time."""

@@ -25,6 +25,8 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +41,8 @@ from openkassa.accounts.plans import Feature
 from openkassa.accounts.roles import Permission
 from openkassa.accounts.service import Actor, lock_account, require, require_feature
 from openkassa.catalog import service as catalog_service
+from openkassa.catalog import spreadsheets
+from openkassa.catalog.schemas import MAX_KOPECKS
 from openkassa.db import UTCDateTime, utcnow
 from openkassa.errors import Conflict, Invalid, NotFound
 from openkassa.fiscal.enums import ItemType
@@ -46,7 +50,7 @@ from openkassa.i18n import _
 from openkassa.points import service as points_service
 from openkassa.stock.models import (CANCELLED, COUNT, DRAFT, MOVEMENT_KINDS, POSTED, RECEIPT, TRANSFER, WRITE_OFF, Balance,
                                     Movement, StockDocument, StockLine, Supplier, Warehouse, WarehousePoint)
-from openkassa.stock.schemas import MAX_QUANTITY, DocumentIn, SupplierIn, WarehouseIn
+from openkassa.stock.schemas import MAX_LINES, MAX_QUANTITY, DocumentIn, SupplierIn, WarehouseIn
 
 GOODS = frozenset({ItemType.GOODS, ItemType.EXCISE_GOODS, ItemType.EXCISE_MARKED_WITHOUT_CODE,
                    ItemType.EXCISE_MARKED_WITH_CODE, ItemType.MARKED_WITHOUT_CODE, ItemType.MARKED_WITH_CODE})
@@ -466,6 +470,143 @@ def change_line(session: Session, actor: Actor, document_id: uuid.UUID, position
     session.flush()
     _retotal(session, document)
     return line
+
+
+IMPORT_HEADERS = {
+    "barcode": ("штрихкод", "штрих-код", "штрихкоды", "barcode", "barcodes", "ean"),
+    "code": ("код", "внутренний код", "code"),
+    "quantity": ("количество", "кол-во", "фактическое количество", "остаток", "quantity", "qty"),
+    "price": ("цена", "закупочная цена", "цена закупки", "price", "purchase price"),
+}
+"""The columns a file of lines may have, by their headers (any case): a barcode or an internal code,
+the quantity, and for a receipt of goods the purchase price; other columns are left alone."""
+IMPORT_ERRORS_SHOWN = 20
+
+
+def import_lines(session: Session, actor: Actor, document_id: uuid.UUID, *, path: Path, filename: str) -> int:
+    """Add the lines of an .xlsx, .xls or .csv file to a draft (a count typed into a spreadsheet, a
+    supplier's invoice): each row's product found by barcode, else by internal code, in the catalogs
+    the warehouse serves; its quantity added to the product's line, as a scan adds. All rows or none:
+    a file with any bad row adds nothing, and says which rows and why. Returns the rows added."""
+    require(actor, Permission.MANAGE)
+    document = _document(session, actor, document_id, lock=True)
+    _refuse_unless_draft(document, _("A posted document cannot be edited: cancel it and make a new one."))
+    try:
+        rows = spreadsheets.read_rows(path, filename)
+        _header_row, header = next(rows)
+        columns = _import_columns(header)
+        read = [(number, cells) for number, cells in rows]
+    except spreadsheets.SpreadsheetError as error:
+        raise Invalid(fields={"file": error.message}) from None
+    if "quantity" not in columns or not ({"barcode", "code"} & columns.keys()):
+        raise Invalid(fields={"file": _("The file needs a column «Штрихкод» (or «Код») and a column «Количество» "
+                                        "in its first row.")})
+    if len(read) > MAX_LINES:
+        raise Invalid(fields={"file": _("At most {limit} rows a document.").format(limit=f"{MAX_LINES:,}")})
+    wanted = [(number, _cell_text(cells, columns.get("barcode")), _cell_text(cells, columns.get("code")),
+               _cell_text(cells, columns["quantity"]), _cell_text(cells, columns.get("price"))) for number, cells in read]
+    catalogs = catalogs_of(session, actor, document.warehouse_id)
+    by_barcode = catalog_service.products_by_barcodes(session, catalog_ids=catalogs,
+                                                      codes=[row[1] for row in wanted if row[1]])
+    by_code = catalog_service.products_by_codes(session, catalog_ids=catalogs, codes=[row[2] for row in wanted if row[2]])
+    kinds = catalog_service.product_kinds(session, account_id=actor.account_id,
+                                          product_ids={*by_barcode.values(), *by_code.values()})
+    errors: dict[str, str] = {}
+    added: dict[uuid.UUID, list[int]] = {}  # product: quantity, price (None: not given)
+    for number, barcode, code, quantity_text, price_text in wanted:
+        product_id = by_barcode.get(barcode) if barcode else None
+        product_id = product_id or (by_code.get(code) if code else None)
+        try:
+            if not barcode and not code:
+                raise ValueError(_("no barcode or code."))
+            if product_id is None:
+                raise ValueError(_("no product has the barcode {code}.").format(code=barcode or code) if barcode
+                                 else _("no product has the code {code}.").format(code=code))
+            if kinds.get(product_id) not in GOODS:
+                raise ValueError(_("the product is not goods (a service or work) and is not kept in stock."))
+            quantity = _thousandths(quantity_text)
+            price = _kopecks(price_text) if price_text and document.kind == RECEIPT else None
+        except ValueError as error:
+            errors[f"rows.{number}"] = _("Row {row}: {problem}").format(row=number, problem=str(error))
+            continue
+        line = added.setdefault(product_id, [0, None])
+        line[0] += quantity
+        if price is not None:
+            line[1] = price
+    if errors:
+        shown = dict(list(errors.items())[:IMPORT_ERRORS_SHOWN])
+        raise Invalid(_("{count} rows of the file have mistakes; nothing was added.").format(count=len(errors)),
+                      fields={"file": _("{count} rows of the file have mistakes; nothing was added.").format(
+                          count=len(errors)), **shown})
+    existing = {line.product_id: line for line in session.scalars(
+        select(StockLine).where(StockLine.document_id == document.id))}
+    position = max((line.position for line in existing.values()), default=-1) + 1
+    new_lines = []
+    for product_id, (quantity, price) in added.items():
+        if product_id in existing:
+            line = existing[product_id]
+            line.quantity = min(line.quantity + quantity, MAX_QUANTITY)
+            if price is not None:
+                line.price = price
+        else:
+            new_lines.append({"document_id": document.id, "position": position, "product_id": product_id,
+                              "quantity": min(quantity, MAX_QUANTITY), "price": price or 0, "book_quantity": None,
+                              "value": 0})
+            position += 1
+    if new_lines:
+        session.connection().execute(insert(StockLine.__table__), new_lines)
+    document.lines_count += len(new_lines)
+    session.flush()
+    _retotal(session, document)
+    return len(wanted)
+
+
+def _import_columns(header: list[object]) -> dict[str, int]:
+    names = {name: key for key, names in IMPORT_HEADERS.items() for name in names}
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = names.get(" ".join(str(cell or "").split()).lower().rstrip(":"))
+        if key is not None:
+            columns.setdefault(key, index)
+    return columns
+
+
+def _cell_text(cells: list[object], index: int | None) -> str:
+    """A cell as text: a whole number a spreadsheet stored as 4.6e12 back to its digits."""
+    if index is None or index >= len(cells) or cells[index] is None:
+        return ""
+    value = cells[index]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _thousandths(text: str) -> int:
+    if not text:
+        raise ValueError(_("no quantity."))
+    try:
+        value = Decimal(text.replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(_("the quantity «{text}» is not a number.").format(text=text)) from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError(_("the quantity must be more than zero."))
+    thousandths = value * 1000
+    if thousandths != thousandths.to_integral_value():
+        raise ValueError(_("the quantity has more than three digits after the comma."))
+    if thousandths > MAX_QUANTITY:
+        raise ValueError(_("the quantity is too large."))
+    return int(thousandths)
+
+
+def _kopecks(text: str) -> int:
+    try:
+        value = Decimal(text.replace("\u00a0", "").replace(" ", "").replace(",", ".").removesuffix("₽"))
+    except InvalidOperation:
+        raise ValueError(_("the price «{text}» is not a number.").format(text=text)) from None
+    kopecks = value * 100
+    if not value.is_finite() or value < 0 or kopecks != kopecks.to_integral_value() or kopecks > MAX_KOPECKS:
+        raise ValueError(_("the price «{text}» is not an amount in roubles.").format(text=text))
+    return int(kopecks)
 
 
 def _retotal(session: Session, document: StockDocument) -> None:

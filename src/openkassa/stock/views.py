@@ -12,14 +12,19 @@ which plans include it.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+from pathlib import Path
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from openkassa.accounts import service as accounts_service
 from openkassa.accounts.deps import CurrentActor
@@ -441,6 +446,32 @@ def add_line(request: Request, db: DbSession, actor: CurrentActor, document_id: 
     # 200 even when refused: HTMX swaps only successful answers, and the entry must show the message
     return _lines_fragment(request, db, actor, document_id, scan_error=message,
                            scanned=None if message else line.position)
+
+
+async def _uploaded(request: Request) -> UploadFile | None:
+    """The form's file (starlette keeps a big one on disk), or None when none was chosen."""
+    upload = (await request.form()).get("file")
+    return upload if isinstance(upload, UploadFile) and upload.filename else None
+
+
+@router.post("/stock/documents/{document_id}/import")
+def import_lines(request: Request, db: DbSession, actor: CurrentActor, document_id: uuid.UUID,
+                 upload: Annotated[UploadFile | None, Depends(_uploaded)]):
+    """The lines of a spreadsheet added to a draft, all rows or none; the bad rows named next to the form."""
+    if upload is None:
+        return _document_page(request, db, actor, document_id, status_code=422,
+                              errors={"file": _("Choose a file to upload.")})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lines"
+        with path.open("wb") as file:
+            shutil.copyfileobj(upload.file, file)
+        try:
+            with db.begin_nested():
+                added = service.import_lines(db, actor, document_id, path=path, filename=upload.filename)
+        except (Invalid, Conflict) as error:
+            return _document_page(request, db, actor, document_id, status_code=422, errors=_refusal(error))
+    flash.add(request, _("{count} rows of «{name}» are added.").format(count=added, name=upload.filename))
+    return see_other(f"/stock/documents/{document_id}")
 
 
 @router.post("/stock/documents/{document_id}/lines/{position}")
