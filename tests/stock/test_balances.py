@@ -112,3 +112,31 @@ def test_the_movements_of_a_period_show_the_running_balance_and_their_documents(
         assert [m.kind for m in rest.movements] == ["transfer_in"]
         with pytest.raises(Invalid):
             service.list_movements(session, actor, start=now, end=now, kinds=["theft"])
+
+
+def test_mangled_input_gets_an_answer_not_a_crash(db):
+    import base64
+    import json
+
+    from pydantic import ValidationError
+
+    from openkassa.errors import NotFound
+
+    shop = make_shop(db)
+    with db.transaction(immediate=True) as session:
+        actor = shop.actor(session)
+        count = service.create_document(session, actor, DocumentIn(kind="count", warehouse_id=shop.shop))
+        # a page link whose parts are of the wrong kind, or a moment without its zone
+        for parts in (["2026-11-28T10:00:00+00:00", 5], ["2026-11-28T10:00:00", str(count.id)]):
+            cursor = base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
+            with pytest.raises(Invalid):
+                service.list_documents(session, actor, before=cursor)
+        # a movements page past any id, a line position past any row
+        now = datetime.now(UTC)
+        with pytest.raises(Invalid):
+            service.list_movements(session, actor, start=now, end=now, after=2**70)
+        with pytest.raises(NotFound):
+            service.change_line(session, actor, count.id, 2**40, quantity=1000)
+        # a document's date without its time zone
+        with pytest.raises(ValidationError):
+            DocumentIn(kind="count", warehouse_id=shop.shop, dated_at="2026-11-28T10:00:00")

@@ -7,10 +7,9 @@ checked by the service, which knows the account."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, EmailStr, Field, StringConstraints
 
 from openkassa.catalog.schemas import Kopecks
 from openkassa.inputs import Strict, check_inn, multi_line, single_line
@@ -44,7 +43,7 @@ class DocumentIn(Strict):
     supplier_reference: single_line(64, required=False) = ""  # type: ignore[valid-type]
     reason: Literal["", "spoilage", "loss", "own_use", "other"] = ""
     comment: multi_line(2000) = ""  # type: ignore[valid-type]
-    dated_at: datetime | None = None  # None: now
+    dated_at: AwareDatetime | None = None  # None: now
     lines: Annotated[list[LineIn], Field(max_length=MAX_LINES)] = []
 
 

@@ -453,7 +453,7 @@ def change_line(session: Session, actor: Actor, document_id: uuid.UUID, position
     require(actor, Permission.MANAGE)
     document = _document(session, actor, document_id, lock=True)
     _refuse_unless_draft(document, _("A posted document cannot be edited: cancel it and make a new one."))
-    line = session.get(StockLine, (document.id, position))
+    line = session.get(StockLine, (document.id, position)) if 0 <= position < 2**31 else None
     if line is None:
         raise NotFound(_("The line is not in the document."))
     if not 0 <= quantity <= MAX_QUANTITY:
@@ -524,7 +524,7 @@ def import_lines(session: Session, actor: Actor, document_id: uuid.UUID, *, path
                                  else _("no product has the code {code}.").format(code=code))
             if kinds.get(product_id) not in GOODS:
                 raise ValueError(_("the product is not goods (a service or work) and is not kept in stock."))
-            quantity = _thousandths(quantity_text)
+            quantity = _thousandths(quantity_text, zero=document.kind == COUNT)
             price = _kopecks(price_text) if price_text and document.kind == RECEIPT else None
         except ValueError as error:
             errors[f"rows.{number}"] = _("Row {row}: {problem}").format(row=number, problem=str(error))
@@ -581,14 +581,17 @@ def _cell_text(cells: list[object], index: int | None) -> str:
     return " ".join(str(value).split())
 
 
-def _thousandths(text: str) -> int:
+def _thousandths(text: str, *, zero: bool = False) -> int:
+    """A file's quantity in thousandths; `zero`: a count's 0 (none found) is a quantity too."""
     if not text:
         raise ValueError(_("no quantity."))
     try:
         value = Decimal(text.replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except InvalidOperation:
+        if not value.is_finite() or abs(value.adjusted()) > 15:
+            raise InvalidOperation
+    except ArithmeticError:
         raise ValueError(_("the quantity «{text}» is not a number.").format(text=text)) from None
-    if not value.is_finite() or value <= 0:
+    if value < 0 or (value == 0 and not zero):
         raise ValueError(_("the quantity must be more than zero."))
     thousandths = value * 1000
     if thousandths != thousandths.to_integral_value():
@@ -601,7 +604,9 @@ def _thousandths(text: str) -> int:
 def _kopecks(text: str) -> int:
     try:
         value = Decimal(text.replace("\u00a0", "").replace(" ", "").replace(",", ".").removesuffix("₽"))
-    except InvalidOperation:
+        if not value.is_finite() or abs(value.adjusted()) > 15:
+            raise InvalidOperation
+    except ArithmeticError:
         raise ValueError(_("the price «{text}» is not a number.").format(text=text)) from None
     kopecks = value * 100
     if not value.is_finite() or value < 0 or kopecks != kopecks.to_integral_value() or kopecks > MAX_KOPECKS:
@@ -644,8 +649,11 @@ def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     """A page cursor's values, or Invalid: a cursor is opaque, and a mangled one is the caller's error."""
     try:
         moment, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(moment), uuid.UUID(last_id)
-    except (ValueError, TypeError):
+        created_at = datetime.fromisoformat(moment)
+        if created_at.tzinfo is None:
+            raise ValueError("a moment without its zone")
+        return created_at, uuid.UUID(last_id)
+    except (ValueError, TypeError, AttributeError):
         raise Invalid(fields={"before": _("The page link is damaged; open the list again.")}) from None
 
 
@@ -774,6 +782,8 @@ def list_movements(session: Session, actor: Actor, *, start: datetime, end: date
         if unknown:
             raise Invalid(fields={"kind": _("Unknown kind of movement.")})
         query = query.where(Movement.kind.in_(kinds))
+    if after is not None and not 0 <= after < 2**63:
+        raise Invalid(fields={"after": _("The page link is damaged; open the list again.")})
     if after is not None:
         query = query.where(Movement.id > after)
     movements = list(session.scalars(query.order_by(Movement.id).limit(limit + 1)))
