@@ -63,7 +63,9 @@ def deliver(settings: Settings, payload: dict) -> None:
     settings.outbox_dir.mkdir(parents=True, exist_ok=True)
     name = message["Message-ID"].strip("<>").replace("@", "_")
     path = settings.outbox_dir / f"{name}.eml"
-    path.write_bytes(message.as_bytes())
+    partial = path.with_suffix(".part")  # renamed when whole: a reader never sees half a mail
+    partial.write_bytes(message.as_bytes())
+    partial.replace(path)
     if settings.env == "development":  # a developer follows the link from the log; nobody else may
         links = " ".join(_LINK.findall(payload["text"]))
         log.warning("mail to %s written to %s (no SMTP host set); links: %s", payload["to"], path, links)
