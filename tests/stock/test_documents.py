@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -172,3 +173,73 @@ def test_two_postings_at_once_give_what_one_after_the_other_gives(db):
                 select(Balance.product_id, Balance.quantity, Balance.value).where(Balance.warehouse_id == shop.shop)))
         assert figures(together) == figures(apart)
         assert uuid.UUID  # the balances are the account's own: keys differ, figures match
+
+
+def test_a_count_posted_later_compares_with_the_book_as_of_its_date(stock_shop):
+    shop = stock_shop
+    now = datetime.now(UTC)
+    # given 10 received yesterday, a count of 7 made an hour ago and posted only now, after a sale of 1 half an hour ago
+    _post(shop, "receipt", (0, 10000, 1000), dated_at=now - timedelta(days=1))
+    _sell(shop, 0, 1000, made_at=now - timedelta(minutes=30))
+    count = _post(shop, "count", (0, 7000, 0), dated_at=now - timedelta(hours=1))
+    with shop.db.transaction() as session:
+        _document, lines = service.get_document(session, shop.actor(session), count.id)
+        # then the count found 3 missing from the 10 the books held an hour ago, not 2 from the 9 held now
+        assert [(line.book_quantity, line.quantity, line.value) for line in lines] == [(10000, 7000, -3000)]
+        # and the books hold what was counted less what was sold since: 6
+        assert session.get(Balance, (shop.shop, shop.goods[0])).quantity == 6000
+
+
+def test_a_sale_made_before_a_count_and_arriving_after_it_is_taken_back_by_the_count(stock_shop):
+    shop = stock_shop
+    now = datetime.now(UTC)
+    # given 10 received and counted as 8 an hour ago
+    _post(shop, "receipt", (0, 10000, 1000), dated_at=now - timedelta(days=1))
+    count = _post(shop, "count", (0, 8000, 0), dated_at=now - timedelta(hours=1))
+    # when an offline register uploads a sale of 2 it made before the count, and one of 1 made after it
+    _sell(shop, 0, 2000, made_at=now - timedelta(hours=2))
+    _sell(shop, 0, 1000, made_at=now - timedelta(minutes=5))
+    with shop.db.transaction() as session:
+        # then only the later sale lowers the books: the 2 were gone when the goods were counted
+        balance = session.get(Balance, (shop.shop, shop.goods[0]))
+        assert (balance.quantity, balance.value) == (7000, 7000)
+        # and the count now shows a book of 8 and no difference
+        document, lines = service.get_document(session, shop.actor(session), count.id)
+        assert [(line.book_quantity, line.quantity, line.value) for line in lines] == [(8000, 8000, 0)]
+        assert document.total == 0
+        # and both sales are in the ledger, the earlier one answered by the count
+        kinds = session.execute(select(Movement.kind, Movement.quantity, Movement.document_id)
+                                .where(Movement.moved_at > now - timedelta(hours=3)).order_by(Movement.id)).all()
+        assert kinds == [("shortage", -2000, count.id), ("sale", -2000, None), ("surplus", 2000, count.id),
+                         ("sale", -1000, None)]
+
+    # when the count is cancelled
+    with shop.db.transaction(immediate=True) as session:
+        service.cancel_document(session, shop.actor(session), count.id)
+        # then the books hold the 10 received less the 3 sold
+        assert session.get(Balance, (shop.shop, shop.goods[0])).quantity == 7000
+
+
+def test_a_document_dated_before_a_posted_count_is_refused(stock_shop):
+    shop = stock_shop
+    now = datetime.now(UTC)
+    # given the warehouse counted an hour ago
+    _post(shop, "count", (0, 5000, 0), dated_at=now - timedelta(hours=1))
+    before = _ledger(shop)
+    # when a receipt dated two hours ago is posted
+    with pytest.raises(Invalid) as refused:
+        _post(shop, "receipt", (0, 1000, 100), dated_at=now - timedelta(hours=2))
+    # then it is refused, naming the count, and the books are as they were
+    assert "inventory count No. 1" in refused.value.fields["dated_at"]
+    with shop.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(StockDocument).where(StockDocument.status == "posted")) == 1
+    assert _ledger(shop)[:2] == before[:2]
+
+
+def _sell(shop, product: int, quantity: int, *, made_at: datetime) -> None:
+    sale_id = uuid.uuid4()
+    with shop.db.transaction(immediate=True) as session:
+        service.record_sales(session, account_id=shop.actor(session).account_id, point_id=shop.point_id,
+                             receipts=[{"id": sale_id, "kind": "receipt", "settlement": 1, "made_at": made_at}],
+                             lines=[{"document_id": sale_id, "position": 0, "product_id": shop.goods[product],
+                                     "quantity": quantity, "amount": 0}])

@@ -61,3 +61,26 @@ def test_a_file_with_bad_rows_adds_nothing_and_names_them(db):
         with pytest.raises(Invalid) as refused:
             service.import_lines(session, actor, count.id, path=Path(__file__), filename="test.py")
         assert set(refused.value.fields) == {"file"}
+
+
+def test_a_file_too_long_or_with_too_much_of_a_product_is_refused_by_row(db, tmp_path, monkeypatch):
+    shop = make_shop(db)
+    with db.transaction(immediate=True) as session:
+        actor = shop.actor(session)
+        catalog_id = service.catalogs_of(session, actor, shop.shop)[0]
+        create_product(session, actor, catalog_id, ProductIn(name="Гвозди", price=100, barcodes=["4600000000015"]))
+        count = service.create_document(session, actor, DocumentIn(kind="count", warehouse_id=shop.shop))
+        # given a file listing the same product twice, 600 million each, more than a line can hold together
+        file = tmp_path / "count.csv"
+        file.write_text("Штрихкод;Количество\n4600000000015;600000000\n4600000000015;600000000\n", encoding="utf-8")
+        # when it is imported
+        with pytest.raises(Invalid) as refused:
+            service.import_lines(session, actor, count.id, path=file, filename="count.csv")
+        # then the row that overflows is named, and nothing was added
+        assert refused.value.fields["rows.3"] == "Row 3: the product's quantity in the document would be too large."
+        assert service.get_document(session, actor, count.id)[1] == []
+        # and a file longer than a document may be is refused as a whole
+        monkeypatch.setattr(service, "MAX_LINES", 1)
+        with pytest.raises(Invalid) as refused:
+            service.import_lines(session, actor, count.id, path=file, filename="count.csv")
+        assert refused.value.fields == {"file": "At most 1 rows a document."}

@@ -8,7 +8,8 @@
 - Every movement has a posted or cancelled document, or a fiscal document, behind it; a cancelled
   document's movements cancel out line by line; a draft has none.
 - The moving-average cost stays consistent: with stock on hand, the unit cost is the value over the
-  quantity; goods sold to zero leave zero value; a receipt into an empty balance sets its price.
+  quantity; with nothing on hand or goods short, the value is the quantity at the unit cost (goods
+  sold to zero leave zero value; goods sold short and then received are re-costed at their price).
 """
 
 from __future__ import annotations
@@ -109,12 +110,13 @@ def test_stock_obeys_its_invariants(db, ops):
             assert movement.balance_after == running[key][0]
         assert {key: tuple(sums) for key, sums in running.items()} == {
             key: figures[:2] for key, figures in balances.items() if key in running}
-        # and the moving-average cost is the value over the quantity whenever there is stock
+        # and the moving-average cost is the value over the quantity whenever there is stock; with none,
+        # or goods short, the balance is worth its quantity at the unit cost (no value left behind)
         for (quantity, value, unit_cost) in balances.values():
             if quantity > 0:
                 assert unit_cost == service._divide(value * 1000, quantity)
-            if quantity == 0:
-                assert value == 0 or any(m.kind == "receipt" for m in movements), "sold to zero leaves no value"
+            else:
+                assert value == service._at_cost(unit_cost, quantity)
         # and every movement has a posted or cancelled document or a fiscal document behind it
         documents = {document.id: document for document in session.scalars(select(StockDocument).where(
             StockDocument.account_id == _account(session, shop)))}
@@ -176,3 +178,61 @@ def test_a_receipt_sets_the_moving_average_cost_and_a_sale_takes_its_share(stock
         sale = session.scalars(select(Movement).where(Movement.kind == "sale")).one()
         assert (sale.quantity, sale.value, sale.balance_after) == (-2000, -22000, 2000)
         assert session.scalar(select(func.count()).select_from(Movement)) == 3
+
+
+def test_goods_sold_short_are_re_costed_at_the_price_they_come_in_at(stock_shop):
+    shop = stock_shop
+    milk = shop.goods[0]
+    # given one unit received at 200.00 ₽ and 11 sold: 10 short, carried at 200.00 ₽
+    _receive(shop, milk, 1000, 20000)
+    _sell(shop, Op("sale", ((0, 11000, 0),), 0, False))
+    # when 11 more come in at 100.00 ₽
+    _receive(shop, milk, 11000, 10000)
+    with shop.db.transaction() as session:
+        # then the one left is worth 100.00 ₽, not −900.00 ₽, and the next unit costs 100.00 ₽
+        balance = session.get(Balance, (shop.shop, milk))
+        assert (balance.quantity, balance.value, balance.unit_cost) == (1000, 10000, 10000)
+        # and the ledger says why: a revaluation of the 10 sold short, beside the receipt
+        revaluation = session.scalars(select(Movement).where(Movement.kind == "revaluation")).one()
+        assert (revaluation.quantity, revaluation.value, revaluation.balance_after) == (0, 100000, 1000)
+
+
+def test_goods_coming_back_to_zero_leave_no_value_behind(stock_shop):
+    shop = stock_shop
+    milk = shop.goods[0]
+    # given 10 sold short at the unit cost of 200.00 ₽
+    _receive(shop, milk, 1000, 20000)
+    _sell(shop, Op("sale", ((0, 11000, 0),), 0, False))
+    # when exactly 10 come in at 100.00 ₽
+    _receive(shop, milk, 10000, 10000)
+    with shop.db.transaction() as session:
+        # then nothing is on hand and nothing is worth anything; the price they came at is the unit cost
+        balance = session.get(Balance, (shop.shop, milk))
+        assert (balance.quantity, balance.value, balance.unit_cost) == (0, 0, 10000)
+
+
+def test_cancelling_a_receipt_gives_back_the_unit_cost_from_before_it(stock_shop):
+    shop = stock_shop
+    milk = shop.goods[0]
+    # given milk received at 50.00 ₽ and sold out
+    _receive(shop, milk, 2000, 5000)
+    _sell(shop, Op("sale", ((0, 2000, 0),), 0, False))
+    # when a receipt typed at 5,000.00 ₽ by mistake is posted and cancelled
+    wrong = _receive(shop, milk, 1000, 500000)
+    with shop.db.transaction(immediate=True) as session:
+        service.cancel_document(session, shop.actor(session), wrong)
+    # and a unit is then sold short
+    _sell(shop, Op("sale", ((0, 1000, 0),), 0, False))
+    with shop.db.transaction() as session:
+        # then it leaves at 50.00 ₽, the cost from before the mistake
+        balance = session.get(Balance, (shop.shop, milk))
+        assert (balance.quantity, balance.value, balance.unit_cost) == (-1000, -5000, 5000)
+
+
+def _receive(shop, product_id, quantity: int, price: int) -> uuid.UUID:
+    with shop.db.transaction(immediate=True) as session:
+        actor = shop.actor(session)
+        document = service.create_document(session, actor, DocumentIn(
+            kind="receipt", warehouse_id=shop.shop, lines=[LineIn(product_id=product_id, quantity=quantity, price=price)]))
+        service.post_document(session, actor, document.id)
+        return document.id

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from openkassa.accounts.models import User
 from openkassa.accounts.service import actor_of
+from openkassa.protocol.documents import NewProduct
 from openkassa.fiscal.enums import SettlementType, VatRate
 from openkassa.register import sale
 from openkassa.sales.models import ReceiptLine
@@ -75,3 +76,39 @@ def test_a_point_without_stock_accounting_moves_nothing(db, api, point, new_till
     with db.transaction() as session:
         assert session.scalars(select(Movement)).all() == []
         assert session.scalars(select(Balance)).all() == []
+
+
+def test_a_product_made_at_the_till_moves_stock_on_its_first_sale(db, api, point, new_till):
+    # given a point with stock accounting on
+    with db.transaction(immediate=True) as session:
+        actor = actor_of(session, user_id=session.scalars(select(User.id).where(User.email == "owner@shop.ru")).one())
+        warehouse = service.enable_stock(session, actor, point_id=uuid.UUID(point["id"])).id
+    till: Till = new_till()
+    opened = till.open_shift()
+    # when the cashier makes a product for an unknown barcode and sells it, both in one upload
+    made = NewProduct(id=uuid.uuid4(), made_at=till.now(), name="Сырок глазированный", barcode="4600000000015",
+                               price=4500)
+    sold = till.sell(sale.CartLine(product_id=made.id, name=made.name, price=4500, quantity=2000, vat=VatRate.VAT_10))
+    assert [result["status"] for result in till.results(opened, made, sold)] == ["accepted"] * 3
+    # then the new product's two units left the warehouse: it is short by two
+    with db.transaction() as session:
+        assert session.get(Balance, (warehouse, made.id)).quantity == -2000
+
+
+def test_goods_bought_from_a_person_come_in_at_the_price_paid(db, api, point, new_till):
+    # given a pawn shop keeping stock, its phones costing 5,000.00 ₽ in the catalog
+    phone = api.post(f"/api/v1/catalogs/{point['catalog_id']}/products",
+                     json={"name": "Телефон б/у", "price": "9000.00", "cost_price": "5000.00"}).json()
+    with db.transaction(immediate=True) as session:
+        actor = actor_of(session, user_id=session.scalars(select(User.id).where(User.email == "owner@shop.ru")).one())
+        warehouse = service.enable_stock(session, actor, point_id=uuid.UUID(point["id"])).id
+    till: Till = new_till()
+    opened = till.open_shift()
+    # when the register buys one from a person for 3,500.00 ₽ (settlement 3, расход)
+    bought = till.sell(sale.CartLine(product_id=uuid.UUID(phone["id"]), name=phone["name"], price=350000,
+                                     quantity=1000, vat=VatRate.NO_VAT), settlement=SettlementType.PURCHASE)
+    assert [result["status"] for result in till.results(opened, bought)] == ["accepted", "accepted"]
+    # then the phone is in stock at what was paid for it
+    with db.transaction() as session:
+        balance = session.get(Balance, (warehouse, uuid.UUID(phone["id"])))
+        assert (balance.quantity, balance.value, balance.unit_cost) == (1000, 350000, 350000)

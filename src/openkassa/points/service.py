@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -41,6 +42,7 @@ CODE_LENGTH = 8
 CODE_TTL = timedelta(hours=24)
 ACTIVATION_WINDOW = timedelta(minutes=15)
 ACTIVATION_FAILURES_PER_IP = 10
+DEFAULT_ZONE = "Europe/Moscow"  # a new point's, and the account's while it has none
 OFD_WARNING_DAYS = 5  # days before its drive stops from which a register's page warns
 
 _SETTING_FIELDS = tuple(PointSettings.model_fields)
@@ -54,6 +56,16 @@ def list_points(session: Session, actor: Actor, *, archived: bool = False) -> li
     query = select(RetailPoint).where(RetailPoint.account_id == actor.account_id)
     query = query.where(RetailPoint.archived_at.is_not(None) if archived else RetailPoint.archived_at.is_(None))
     return list(session.scalars(query.order_by(RetailPoint.name, RetailPoint.id)))
+
+
+def zone_of(session: Session, *, account_id: uuid.UUID, point_ids: Iterable[uuid.UUID] = ()) -> str:
+    """The time zone to read and show an account's times in: that of the first (by name) of the
+    points given that is open, else of the account's first open point, else Moscow's."""
+    query = (select(RetailPoint.timezone).where(RetailPoint.account_id == account_id, RetailPoint.archived_at.is_(None))
+             .order_by(RetailPoint.name, RetailPoint.id).limit(1))
+    chosen = list(point_ids)
+    return ((session.scalar(query.where(RetailPoint.id.in_(chosen))) if chosen else None)
+            or session.scalar(query) or DEFAULT_ZONE)
 
 
 def get_point(session: Session, actor: Actor, point_id: uuid.UUID) -> RetailPoint:

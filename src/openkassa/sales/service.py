@@ -409,26 +409,13 @@ def _insert(session: Session, checked: list[_Checked]) -> set[uuid.UUID]:
 
 
 def _follow_up(session: Session, written: list[_Checked], point: RetailPoint) -> None:
-    """What accepted documents bring along: their receipt lines, products for the catalog.
+    """What accepted documents bring along: products for the catalog (first, so that a product made
+    on the register moves stock on its first sale), then their receipt lines.
 
     A product the catalog refuses (a name or barcode its rules do not take) puts its document in
     quarantine with the catalog's reason."""
     accepted = [item for item in written if item.row["status"] == ACCEPTED]
     lines = [line for item in accepted for line in item.lines]
-    if lines:
-        # the cost of goods the stock moved is their moving-average cost; of the rest, the catalog's cost price
-        moved = stock_service.record_sales(session, account_id=point.account_id, point_id=point.id,
-                                           receipts=[item.row for item in accepted], lines=lines)
-        unmoved = [line for line in lines if (line["document_id"], line["position"]) not in moved]
-        cost_prices = catalog_service.cost_prices(
-            session, account_id=point.account_id, product_ids={line["product_id"] for line in unmoved} - {None})
-        for line in lines:
-            key = (line["document_id"], line["position"])
-            line["cost"] = moved[key] if key in moved else line_amount(cost_prices.get(line["product_id"], 0),
-                                                                       line["quantity"])
-        session.execute(insert(ReceiptLine), lines)
-        rollups.record(session, account_id=point.account_id, point_id=point.id,
-                       receipts=[item.row for item in accepted], lines=lines)
     for item in accepted:
         if item.product is None:
             continue
@@ -445,6 +432,20 @@ def _follow_up(session: Session, written: list[_Checked], point: RetailPoint) ->
             _judged(item)
             session.execute(update(SalesDocument).where(SalesDocument.id == product.id)
                             .values(status=item.row["status"], reason=item.row["reason"]))
+    if lines:
+        # the cost of goods the stock moved is their moving-average cost; of the rest, the catalog's cost price
+        moved = stock_service.record_sales(session, account_id=point.account_id, point_id=point.id,
+                                           receipts=[item.row for item in accepted], lines=lines)
+        unmoved = [line for line in lines if (line["document_id"], line["position"]) not in moved]
+        cost_prices = catalog_service.cost_prices(
+            session, account_id=point.account_id, product_ids={line["product_id"] for line in unmoved} - {None})
+        for line in lines:
+            key = (line["document_id"], line["position"])
+            line["cost"] = moved[key] if key in moved else line_amount(cost_prices.get(line["product_id"], 0),
+                                                                       line["quantity"])
+        session.execute(insert(ReceiptLine), lines)
+        rollups.record(session, account_id=point.account_id, point_id=point.id,
+                       receipts=[item.row for item in accepted], lines=lines)
 
 
 # --- the ЛК -----------------------------------------------------------------------------------------

@@ -37,7 +37,10 @@ CANCELLED = "cancelled"
 WRITE_OFF_REASONS = ("spoilage", "loss", "own_use", "other")
 
 # movement kinds: what moved the goods
-MOVEMENT_KINDS = ("receipt", "write_off", "surplus", "shortage", "transfer_out", "transfer_in", "sale", "return")
+MOVEMENT_KINDS = ("receipt", "write_off", "surplus", "shortage", "transfer_out", "transfer_in", "sale", "return",
+                  "revaluation")
+"""`revaluation`: value alone (quantity 0), written beside the movement that needed it: goods sold
+short re-costed at the price they came in at, or value left on a balance with nothing on hand."""
 
 
 class Warehouse(IdMixin, Base):
@@ -61,7 +64,7 @@ class WarehousePoint(Base):
     point_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("retail_points.id", ondelete="CASCADE"), primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     warehouse_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("warehouses.id"), index=True)
-    since: Mapped[datetime] = mapped_column(default=utcnow)  # sales arriving from then on move stock
+    since: Mapped[datetime] = mapped_column(default=utcnow)  # when it was switched on (the sales arriving from then move stock)
 
 
 class Supplier(IdMixin, Base):
@@ -90,7 +93,8 @@ class StockDocument(IdMixin, Base):
 
     __tablename__ = "stock_documents"
     __table_args__ = (UniqueConstraint("account_id", "kind", "number"),
-                      Index("ix_stock_documents_account", "account_id", "created_at"))
+                      Index("ix_stock_documents_account", "account_id", "created_at"),
+                      Index("ix_stock_documents_dated", "warehouse_id", "kind", "status", "dated_at"))  # counts after a day
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     kind: Mapped[str] = mapped_column(String(16))
@@ -135,7 +139,9 @@ class Movement(Base):
     Behind each is a posted (or later cancelled) stock document, or an accepted fiscal document of
     a point whose stock accounting is on (`sale_id`, a row of `sales_documents`). `reversal` marks
     the movements a cancellation wrote. `balance_after` is the warehouse's quantity of the product
-    right after it, in the ledger's order (`id`)."""
+    right after it, in the ledger's order (`id`); `unit_cost` its unit cost then (kept so that
+    cancelling a document can give back the unit cost from before it; 0, unknown, on the movements
+    written before migration 0010)."""
 
     __tablename__ = "stock_movements"
     __table_args__ = (
@@ -155,6 +161,7 @@ class Movement(Base):
     quantity: Mapped[int] = mapped_column(BigInteger)  # signed: in > 0, out < 0
     value: Mapped[int] = mapped_column(BigInteger)  # signed, at cost
     balance_after: Mapped[int] = mapped_column(BigInteger)
+    unit_cost: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # the balance's, right after
     moved_at: Mapped[datetime]
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stock_documents.id"))
     sale_id: Mapped[uuid.UUID | None]  # sales_documents.id (no foreign key: the sales domain's table)

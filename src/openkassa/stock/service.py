@@ -8,16 +8,27 @@ products at once therefore queue on their first shared row instead of deadlockin
 always the sum of its movements.
 
 Valuation (kopecks; quantities in thousandths):
-- goods received are worth what was paid (`price` × quantity); a transfer's goods arrive worth what
-  they left the other warehouse at;
+- goods received are worth what was paid (`price` × quantity), and so are goods a shop buys from a
+  person on the register (settlement 3); a transfer's goods arrive worth what they left the other
+  warehouse at;
 - goods leaving take their share of the balance's value (value × quantity ÷ balance quantity), so a
   product sold to zero leaves zero value; beyond the balance (stock going negative) they are valued
   at the last unit cost;
 - a return of a sale and a count's surplus come in at the unit cost (for goods never received, the
   catalog's cost price: so the first inventory count is valued);
-- after goods come in, the unit cost is the balance's value over its quantity, when that is positive.
-A cancellation writes each movement of the document again with the opposite quantity and value, so
-posting and cancelling leaves every balance as it was.
+- after goods come in, the unit cost is the balance's value over its quantity, when that is positive;
+- a balance is worth what it holds (`_revaluation`): with nothing on hand or goods short, the
+  quantity at the unit cost; goods coming in over a shortage re-cost the goods sold short at their
+  price. The difference is written as a value-only `revaluation` movement beside the one that
+  caused it, so a balance is still the sum of its movements.
+A cancellation writes each movement of the document again with the opposite quantity and value, and
+gives back the unit cost from before the document where it leaves nothing on hand, so posting and
+cancelling leaves every balance as it was.
+
+Inventory counts are compared with the book as of their date and time (the balance less what moved
+after it). A sale made before a posted count that arrives after it is taken back by the count (the
+goods were already gone when counted); any other document dated at or before a posted count of its
+warehouse is refused.
 """
 
 from __future__ import annotations
@@ -25,17 +36,19 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from itertools import islice
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Uuid, and_, bindparam, delete, exists, func, insert, or_, select, text, true, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from openkassa.accounts.plans import Feature
 from openkassa.accounts.roles import Permission
@@ -119,6 +132,13 @@ def disable_stock(session: Session, actor: Actor, *, point_id: uuid.UUID) -> Non
     if binding is not None:
         session.delete(binding)
         session.flush()
+
+
+def warehouse_zone(session: Session, *, account_id: uuid.UUID, warehouse_id: uuid.UUID | None) -> str:
+    """The time zone a warehouse's documents are dated in: its first point's (by name), else the
+    account's."""
+    served = session.scalars(select(WarehousePoint.point_id).where(WarehousePoint.warehouse_id == warehouse_id)).all()
+    return points_service.zone_of(session, account_id=account_id, point_ids=served)
 
 
 def warehouse_of(session: Session, *, point_id: uuid.UUID) -> uuid.UUID | None:
@@ -243,6 +263,7 @@ def post_document(session: Session, actor: Actor, document_id: uuid.UUID) -> Sto
     for warehouse_id in filter(None, (document.warehouse_id, document.target_warehouse_id)):
         if session.get(Warehouse, warehouse_id).archived:
             raise Invalid(fields={"warehouse_id": _("The warehouse is archived.")})
+        _refuse_before_count(session, document, warehouse_id)
     moves = _moves_of(document, lines)
     _move(session, document.account_id, [move for line_moves in moves for move in line_moves])
     posted = [{"d": document.id, "p": line.position,
@@ -273,14 +294,49 @@ def cancel_document(session: Session, actor: Actor, document_id: uuid.UUID) -> S
         raise Conflict(_("Only a posted document can be cancelled; a draft can be deleted."))
     now = utcnow()
     originals = session.scalars(select(Movement).where(Movement.document_id == document.id,
-                                                       Movement.reversal.is_(False)).order_by(Movement.id))
+                                                       Movement.reversal.is_(False), Movement.kind != "revaluation")
+                                .order_by(Movement.id)).all()
     _move(session, document.account_id, [
         _Move(movement.warehouse_id, movement.product_id, movement.kind, -movement.quantity, now,
               value=-movement.value, document_id=document.id, position=movement.position, reversal=True)
-        for movement in originals])
+        for movement in originals], costs_before=_costs_before(session, document))
     document.status, document.cancelled_at = CANCELLED, now
     session.flush()
     return document
+
+
+def _refuse_before_count(session: Session, document: StockDocument, warehouse_id: uuid.UUID) -> None:
+    """A posted inventory count fixes what the warehouse held at its moment; a document dated at or
+    before it would change that moment's figures behind the count's back, so it is refused."""
+    count = session.execute(
+        select(StockDocument.number, StockDocument.dated_at).where(
+            StockDocument.warehouse_id == warehouse_id, StockDocument.kind == COUNT, StockDocument.status == POSTED,
+            StockDocument.dated_at >= document.dated_at, StockDocument.id != document.id)
+        .order_by(StockDocument.dated_at.desc()).limit(1)).first()
+    if count is not None:
+        zone = warehouse_zone(session, account_id=document.account_id, warehouse_id=warehouse_id)
+        raise Invalid(fields={"dated_at": _(
+            "The warehouse was counted later, by inventory count No. {number} of {date}: date the document "
+            "after it, or cancel the count first.").format(number=count.number, date=_local(count.dated_at, zone))})
+
+
+def _local(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+def _costs_before(session: Session, document: StockDocument) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """The unit cost each balance the document moved had right before its first movement there (0,
+    unknown, when it had none), given back when cancelling leaves nothing on hand."""
+    first = (select(Movement.warehouse_id, Movement.product_id, func.min(Movement.id).label("id"))
+             .where(Movement.document_id == document.id, Movement.reversal.is_(False))
+             .group_by(Movement.warehouse_id, Movement.product_id).subquery())
+    earlier = aliased(Movement)
+    cost = (select(earlier.unit_cost).where(
+        earlier.account_id == document.account_id, earlier.warehouse_id == first.c.warehouse_id,
+        earlier.product_id == first.c.product_id, earlier.id < first.c.id)
+        .order_by(earlier.id.desc()).limit(1).scalar_subquery())
+    return {(warehouse_id, product_id): unit_cost or 0 for warehouse_id, product_id, unit_cost in session.execute(
+        select(first.c.warehouse_id, first.c.product_id, cost))}
 
 
 def _document(session: Session, actor: Actor, document_id: uuid.UUID, *, lock: bool = False) -> StockDocument:
@@ -495,7 +551,7 @@ def import_lines(session: Session, actor: Actor, document_id: uuid.UUID, *, path
         rows = spreadsheets.read_rows(path, filename)
         _header_row, header = next(rows)
         columns = _import_columns(header)
-        read = [(number, cells) for number, cells in rows]
+        read = list(islice(rows, MAX_LINES + 1))  # one more than allowed tells a file too long, unread past it
     except spreadsheets.SpreadsheetError as error:
         raise Invalid(fields={"file": error.message}) from None
     if "quantity" not in columns or not ({"barcode", "code"} & columns.keys()):
@@ -513,6 +569,8 @@ def import_lines(session: Session, actor: Actor, document_id: uuid.UUID, *, path
                                           product_ids={*by_barcode.values(), *by_code.values()})
     errors: dict[str, str] = {}
     added: dict[uuid.UUID, list[int]] = {}  # product: quantity, price (None: not given)
+    existing = {line.product_id: line for line in session.scalars(
+        select(StockLine).where(StockLine.document_id == document.id))}
     for number, barcode, code, quantity_text, price_text in wanted:
         product_id = by_barcode.get(barcode) if barcode else None
         product_id = product_id or (by_code.get(code) if code else None)
@@ -530,6 +588,10 @@ def import_lines(session: Session, actor: Actor, document_id: uuid.UUID, *, path
             errors[f"rows.{number}"] = _("Row {row}: {problem}").format(row=number, problem=str(error))
             continue
         line = added.setdefault(product_id, [0, None])
+        if line[0] + quantity + (existing[product_id].quantity if product_id in existing else 0) > MAX_QUANTITY:
+            errors[f"rows.{number}"] = _("Row {row}: {problem}").format(
+                row=number, problem=_("the product's quantity in the document would be too large."))
+            continue
         line[0] += quantity
         if price is not None:
             line[1] = price
@@ -538,19 +600,17 @@ def import_lines(session: Session, actor: Actor, document_id: uuid.UUID, *, path
         raise Invalid(_("{count} rows of the file have mistakes; nothing was added.").format(count=len(errors)),
                       fields={"file": _("{count} rows of the file have mistakes; nothing was added.").format(
                           count=len(errors)), **shown})
-    existing = {line.product_id: line for line in session.scalars(
-        select(StockLine).where(StockLine.document_id == document.id))}
     position = max((line.position for line in existing.values()), default=-1) + 1
     new_lines = []
     for product_id, (quantity, price) in added.items():
         if product_id in existing:
             line = existing[product_id]
-            line.quantity = min(line.quantity + quantity, MAX_QUANTITY)
+            line.quantity += quantity
             if price is not None:
                 line.price = price
         else:
             new_lines.append({"document_id": document.id, "position": position, "product_id": product_id,
-                              "quantity": min(quantity, MAX_QUANTITY), "price": price or 0, "book_quantity": None,
+                              "quantity": quantity, "price": price or 0, "book_quantity": None,
                               "value": 0})
             position += 1
     if new_lines:
@@ -804,13 +864,20 @@ def record_sales(session: Session, *, account_id: uuid.UUID, point_id: uuid.UUID
                  lines: list[dict]) -> dict[tuple[uuid.UUID, int], int]:
     """Move the goods of accepted fiscal documents (rows of `sales_documents`, with their
     `receipt_lines`) of a point whose stock accounting is on; return each moved line's value at
-    cost by (document id, position). Lines without a product, and products that are not goods,
-    move nothing."""
-    warehouse_id = warehouse_of(session, point_id=point_id)
-    if warehouse_id is None:
+    cost by (document id, position).
+
+    Lines without a product, and products that are not goods, move nothing. Goods bought from a
+    person (settlement 3) come in at the price paid. A sale made before a posted inventory count of
+    its goods (an offline register catching up) is written, and that count takes it back: the goods
+    were gone when they were counted, so the balance stays, and the count's book quantity and
+    difference change instead. (So the first count also takes back the sales made before stock
+    accounting was switched on that arrive late; they are not skipped by their date, as a register
+    whose clock is behind would then move no stock at all.)"""
+    binding = session.get(WarehousePoint, point_id)
+    if binding is None:
         return {}
-    signs = {receipt["id"]: (SALE_SIGN[receipt["settlement"]], receipt["made_at"]) for receipt in receipts
-             if receipt["kind"] in ("receipt", "correction") and receipt["settlement"] in SALE_SIGN}
+    signs = {receipt["id"]: (SALE_SIGN[receipt["settlement"]], receipt["made_at"], receipt["settlement"])
+             for receipt in receipts if receipt["kind"] in ("receipt", "correction") and receipt["settlement"] in SALE_SIGN}
     wanted = [line for line in lines if line["product_id"] is not None and line["document_id"] in signs]
     products = catalog_service.kinds_and_cost_prices(session, account_id=account_id,
                                                      product_ids={line["product_id"] for line in wanted})
@@ -818,11 +885,60 @@ def record_sales(session: Session, *, account_id: uuid.UUID, point_id: uuid.UUID
     for line in wanted:
         if products.get(line["product_id"], (None, 0))[0] not in GOODS:
             continue
-        sign, made_at = signs[line["document_id"]]
-        moves.append(_Move(warehouse_id, line["product_id"], "sale" if sign < 0 else "return", sign * line["quantity"],
-                           made_at, sale_id=line["document_id"], position=line["position"]))
+        sign, made_at, settlement = signs[line["document_id"]]
+        bought = dict(value=line["amount"], unit_price=_divide(line["amount"] * 1000, line["quantity"])) \
+            if settlement == 3 and line["quantity"] > 0 else {}
+        moves.append(_Move(binding.warehouse_id, line["product_id"], "sale" if sign < 0 else "return",
+                           sign * line["quantity"], made_at, sale_id=line["document_id"], position=line["position"],
+                           **bought))
+    sold = list(moves)
+    counted = _counted_after(session, binding.warehouse_id, moves)
+    moves += counted
     _move(session, account_id, moves, cost_prices={product_id: cost for product_id, (_kind, cost) in products.items()})
-    return {(move.sale_id, move.position): abs(move.value) for move in moves}
+    if counted:
+        _count_took_back(session, counted)
+    return {(move.sale_id, move.position): abs(move.value) for move in sold}
+
+
+def _counted_after(session: Session, warehouse_id: uuid.UUID, moves: list[_Move]) -> list[_Move]:
+    """For each sale or return made at or before a posted count of its goods, the first such
+    count's movement taking it back (the opposite quantity, paired with it for its value)."""
+    if not moves:
+        return []
+    counts = session.execute(
+        select(StockDocument.id, StockDocument.dated_at, StockLine.product_id, StockLine.position)
+        .join(StockLine, StockLine.document_id == StockDocument.id)
+        .where(StockDocument.warehouse_id == warehouse_id, StockDocument.kind == COUNT, StockDocument.status == POSTED,
+               StockDocument.dated_at >= min(move.moved_at for move in moves),
+               StockLine.product_id.in_({move.product_id for move in moves}))
+        .order_by(StockDocument.dated_at)).all()
+    if not counts:
+        return []
+    taken_back = []
+    for move in moves:
+        count = next((count for count in counts if count.product_id == move.product_id
+                      and count.dated_at >= move.moved_at), None)
+        if count is not None:
+            taken_back.append(_Move(warehouse_id, move.product_id, "surplus" if move.quantity < 0 else "shortage",
+                                    -move.quantity, count.dated_at, paired=move, document_id=count.id,
+                                    position=count.position))
+    return taken_back
+
+
+def _count_took_back(session: Session, moves: list[_Move]) -> None:
+    """A count's lines and total after it took back sales made before it: the book it was compared
+    with held those goods no more."""
+    table = StockLine.__table__
+    session.connection().execute(
+        update(table).where(and_(table.c.document_id == bindparam("d"), table.c.position == bindparam("p")))
+        .values(book_quantity=table.c.book_quantity - bindparam("q"), value=table.c.value + bindparam("v")),
+        [{"d": move.document_id, "p": move.position, "q": move.quantity, "v": move.value} for move in moves])
+    totals: dict[uuid.UUID, int] = {}
+    for move in moves:
+        totals[move.document_id] = totals.get(move.document_id, 0) + move.value
+    for document_id, value in totals.items():
+        session.execute(update(StockDocument).where(StockDocument.id == document_id)
+                        .values(total=StockDocument.total + value))
 
 
 # --- the ledger -------------------------------------------------------------------------------------
@@ -831,8 +947,9 @@ def record_sales(session: Session, *, account_id: uuid.UUID, point_id: uuid.UUID
 @dataclass(eq=False)
 class _Move:
     """A movement to write. `value` None: valued by the rules (at cost); `counted`: a count's line,
-    whose quantity is the difference from the book found when the row is locked; `paired`: a
-    transfer's arrival, worth what its departure took."""
+    whose quantity is the difference from the book as of its moment, found when the row is locked;
+    `paired`: worth the opposite of another movement written before it (a transfer's arrival, what
+    its departure took; a count's share of a sale made before it, what the sale took)."""
 
     warehouse_id: uuid.UUID
     product_id: uuid.UUID
@@ -848,6 +965,7 @@ class _Move:
     position: int = 0
     reversal: bool = False
     balance_after: int = field(default=0)
+    unit_cost: int = field(default=0)
 
 
 @dataclass
@@ -866,41 +984,57 @@ class _Balance:
 
 
 def _move(session: Session, account_id: uuid.UUID, moves: list[_Move], *,
-          cost_prices: dict[uuid.UUID, int] | None = None) -> dict[tuple[uuid.UUID, uuid.UUID], _Balance]:
+          cost_prices: dict[uuid.UUID, int] | None = None,
+          costs_before: dict[tuple[uuid.UUID, uuid.UUID], int] | None = None) -> None:
     """Write the movements in order and bring their balances along (see the module's doc).
-    `cost_prices`: the catalog's, when the caller has them at hand."""
+    `cost_prices`: the catalog's, when the caller has them at hand; `costs_before`: a cancellation's,
+    the unit cost each balance had before the document."""
     if not moves:
-        return {}
+        return
     balances = _lock_balances(session, account_id, sorted({(move.warehouse_id, move.product_id) for move in moves}))
-    unknown = {product_id for (_warehouse, product_id), balance in balances.items()
-               if balance.quantity <= 0 and balance.unit_cost == 0}
+    unknown = [(product_id, balance) for (_warehouse, product_id), balance in balances.items()
+               if balance.quantity <= 0 and balance.unit_cost == 0]
     if unknown:  # goods never received: valued at the catalog's cost price until a receipt gives theirs
         prices = cost_prices if cost_prices is not None else catalog_service.cost_prices(
-            session, account_id=account_id, product_ids=unknown)
-        for (_warehouse, product_id), balance in balances.items():
-            if product_id in unknown:
-                balance.unit_cost = prices.get(product_id, 0)
+            session, account_id=account_id, product_ids={product_id for product_id, _balance in unknown})
+        for product_id, balance in unknown:
+            balance.unit_cost = prices.get(product_id, 0)
+    counts = [move for move in moves if move.counted is not None]
+    later = _moved_after(session, account_id, counts[0].warehouse_id, counts[0].moved_at) if counts else {}
+    written: list[_Move] = []
     for move in moves:
-        balance = balances[(move.warehouse_id, move.product_id)]
-        if move.counted is not None:
-            move.quantity = move.counted - balance.quantity
-            move.kind = "surplus" if move.quantity > 0 else "shortage"
-            if move.quantity == 0:
-                move.kind = "count"
+        key = (move.warehouse_id, move.product_id)
+        balance = balances[key]
+        before = balance.quantity, balance.unit_cost
+        if move.counted is not None:  # the book as of the count: what moved after it is not in what was counted
+            move.quantity = move.counted - (balance.quantity - later.get(move.product_id, 0))
+            move.kind = "surplus" if move.quantity > 0 else "shortage" if move.quantity < 0 else "count"
         if move.paired is not None:
             move.value = -move.paired.value
         if move.value is None:
             move.value = (_at_cost(balance.unit_cost, move.quantity) if move.quantity >= 0
                           else -_taken(balance, -move.quantity))
         _apply(balance, move)
-        move.balance_after = balance.quantity
-    written = [move for move in moves if move.quantity != 0 or move.value != 0]  # a count's line that matched moves nothing
+        if move.reversal and balance.quantity <= 0 and costs_before is not None and key in costs_before:
+            balance.unit_cost = costs_before[key]
+        move.balance_after, move.unit_cost = balance.quantity, balance.unit_cost
+        if move.quantity != 0 or move.value != 0:  # a count's line that matched moves nothing
+            written.append(move)
+        correction = _revaluation(balance, move, before)
+        if correction:
+            revaluation = _Move(move.warehouse_id, move.product_id, "revaluation", 0, move.moved_at, value=correction,
+                                document_id=move.document_id, sale_id=move.sale_id, position=move.position,
+                                reversal=move.reversal)
+            _apply(balance, revaluation)
+            revaluation.balance_after, revaluation.unit_cost = balance.quantity, balance.unit_cost
+            written.append(revaluation)
     if written:
         session.connection().execute(insert(Movement.__table__), [
             {"account_id": account_id, "warehouse_id": move.warehouse_id, "product_id": move.product_id,
              "kind": move.kind, "quantity": move.quantity, "value": move.value, "balance_after": move.balance_after,
-             "moved_at": move.moved_at, "document_id": move.document_id, "sale_id": move.sale_id,
-             "position": move.position, "reversal": move.reversal, "recorded_at": utcnow()} for move in written])
+             "unit_cost": move.unit_cost, "moved_at": move.moved_at, "document_id": move.document_id,
+             "sale_id": move.sale_id, "position": move.position, "reversal": move.reversal, "recorded_at": utcnow()}
+            for move in written])
     table, now = Balance.__table__, utcnow()
     made = [(key, balance) for key, balance in balances.items() if balance.new]
     if made:  # SQLite: the rows missing are made now, with their figures
@@ -915,7 +1049,35 @@ def _move(session: Session, account_id: uuid.UUID, moves: list[_Move], *,
             .values(quantity=bindparam("q"), value=bindparam("v"), unit_cost=bindparam("c"), updated_at=bindparam("t")),
             [{"w": warehouse_id, "p": product_id, "q": balance.quantity, "v": balance.value, "c": balance.unit_cost,
               "t": now} for (warehouse_id, product_id), balance in changed])
-    return balances
+
+
+def _revaluation(balance: _Balance, move: _Move, before: tuple[int, int]) -> int:
+    """The value to add after `move` (the balance's quantity and unit cost were `before`) so that the
+    balance is worth what it holds: with nothing on hand or goods short, the quantity at the unit
+    cost (no value left behind on an empty shelf); when goods come in over a shortage and some are
+    left, what is left at the price it came in at (the goods sold short are re-costed at it, not
+    carried at the old cost).
+
+    A cancellation's movement that brings goods back over a shortage gives back exactly what its
+    original took, so posting and cancelling at once restores the balance to the kopeck; only if
+    that would leave goods on hand with a negative value (other movements came between) is what is
+    left valued at the unit cost from before it."""
+    if balance.quantity > 0:
+        if before[0] >= 0 or move.quantity <= 0 or (move.reversal and balance.value >= 0):
+            return 0
+        target = (_at_cost(max(before[1], 0), balance.quantity) if move.reversal
+                  else _divide(move.value * balance.quantity, move.quantity))
+    else:
+        target = _at_cost(balance.unit_cost, balance.quantity)
+    return target - balance.value
+
+
+def _moved_after(session: Session, account_id: uuid.UUID, warehouse_id: uuid.UUID, moment: datetime) -> dict[uuid.UUID, int]:
+    """Each product's quantity moved in the warehouse by movements dated after `moment`."""
+    return dict(session.execute(
+        select(Movement.product_id, func.sum(Movement.quantity))
+        .where(Movement.account_id == account_id, Movement.moved_at > moment, Movement.warehouse_id == warehouse_id)
+        .group_by(Movement.product_id)).all())
 
 
 def _apply(balance: _Balance, move: _Move) -> None:
