@@ -113,7 +113,7 @@ def test_a_count_by_scanner_then_a_sale_show_in_the_balances_and_movements(page,
     # when the register sells one pack of milk and uploads the receipt
     till: Till = new_till()
     moments = itertools.count()
-    start = datetime.now(UTC) - timedelta(minutes=5)
+    start = datetime.now(UTC)  # after the count: a sale made before it would be taken back by it
     till.now = lambda: start + timedelta(seconds=next(moments))
     milk = goods["Молоко 3,2%"]
     opened = till.open_shift()

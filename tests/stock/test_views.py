@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -301,6 +303,76 @@ def test_the_balances_show_the_quantities_and_flag_a_negative_one(owner, shop):
     assert [cell.value for cell in sheet[2]] == ["Молоко 3,2%", None, 3, 55, 165, 5, "below the minimum"]
 
 
+def test_a_warehouse_serving_two_points_shows_the_balances_of_the_catalog_chosen(owner, api, shop, new_point):
+    warehouse = switch_on(owner, shop)
+    # given a warehouse serving one point: its balances offer no choice of catalog
+    assert 'id="f-catalog"' not in owner.get(f"/stock/balances?warehouse={warehouse}").text
+    # given a second point, with a catalog of its own, selling from the same warehouse
+    pavilion = new_point(name="Павильон у рынка")
+    followed(owner, owner.submit(f"/stock/points/{pavilion['id']}/enable", {"warehouse_id": warehouse}))
+    response = api.post(f"/api/v1/catalogs/{pavilion['catalog_id']}/products",
+                        json={"name": "Квас", "price": "60.00", "barcodes": ["4600000000046"]})
+    assert response.status_code == 201, response.text
+    # when the owner opens the warehouse's balances
+    page = owner.get(f"/stock/balances?warehouse={warehouse}").text
+    # then they show the first point's catalog, and offer the catalogs by the names of their points
+    assert [row[0] for row in table(page, "balances-list")] == ["Молоко 3,2%", "Соль", "Хлеб"]
+    assert re.findall(r'<option value="[0-9a-f-]{36}" ?(?:selected)?>([^<]+)</option>',
+                      page[page.index('id="f-catalog"'):].split("</select>")[0]) == ["Магазин на Ленина", "Павильон у рынка"]
+    # when she chooses the pavilion's catalog
+    page = owner.get(f"/stock/balances?warehouse={warehouse}&catalog={pavilion['catalog_id']}").text
+    # then its product shows, and the download keeps the choice
+    assert [row[0] for row in table(page, "balances-list")] == ["Квас"]
+    export = f"/stock/balances.xlsx?warehouse={warehouse}&catalog={pavilion['catalog_id']}"
+    assert f'href="{export.replace("&", "&amp;")}"' in page
+    sheet = openpyxl.load_workbook(BytesIO(owner.get(export).content)).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["Квас"]
+
+
+def test_a_typed_date_is_the_local_time_of_the_documents_warehouse(db, owner, shop, new_point):
+    switch_on(owner, shop)  # the account's first point, in Moscow
+    # given a point in Vladivostok (UTC+10) selling from a warehouse of its own
+    east = new_point(name="Точка во Владивостоке", timezone="Asia/Vladivostok")
+    warehouse = switch_on(owner, east)
+    # when a new document of its warehouse is opened, then the date offered is now in Vladivostok
+    form = owner.get(f"/stock/documents/new?kind=receipt&warehouse={warehouse}").text
+    offered = datetime.fromisoformat(re.search(r'name="dated_at" type="datetime-local" value="([^"]+)"', form).group(1))
+    now = datetime.now(ZoneInfo("Asia/Vladivostok")).replace(tzinfo=None)
+    assert abs(offered - now) < timedelta(minutes=2)
+    # when a receipt of goods is typed as dated 20 November 2026, 9:00
+    document = new_document(owner, "receipt", warehouse, dated_at="2026-11-20T09:00")
+    # then it is dated 23:00 UTC the day before, and shown as 9:00 on its page and in the list
+    with db.transaction() as session:
+        assert session.scalars(select(StockDocument.dated_at)).one() == datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
+    assert "<dt>Date</dt><dd>11/20/2026 9:00 AM</dd>" in owner.get(document).text
+    assert table(owner.get("/stock/documents").text, "documents-table")[0][1] == "11/20/2026 9:00 AM"
+
+
+def test_a_scan_answers_with_its_line_alone(owner, shop):
+    warehouse = switch_on(owner, shop)
+    # given a count whose table shows milk and bread
+    document = new_document(owner, "count", warehouse)
+    scan(owner, document, MILK)
+    scan(owner, document, BREAD)
+    # when salt is scanned twice, as the script sends a scan to a page that shows the table
+    for _ in range(2):
+        answer = owner.submit(f"{document}/lines", {"barcode": SALT}, headers={**HTMX, "HX-Target": "lines-table"})
+        assert answer.status_code == 200
+    # then the answer is salt's row alone, with the quantities summed; the count of lines and the entry's
+    # message come with it
+    assert table(f'<table id="answer">{answer.text}</table>', "answer") == [["3", "Соль", "2", "Save"]]
+    assert "Молоко" not in answer.text and "Хлеб" not in answer.text
+    assert text_of(answer.text, "lines-count") == "(3)"
+    assert text_of(answer.text, "scan-status") == "Added: «Соль», now 2."
+    # when a code no product has is scanned, then only the entry's messages come back
+    answer = owner.submit(f"{document}/lines", {"barcode": "1234567"}, headers={**HTMX, "HX-Target": "lines-table"})
+    assert "<tr" not in answer.text
+    assert text_of(answer.text, "scan-error") == "No product has the barcode 1234567."
+    # and the page shows every line
+    assert [row[1:3] for row in table(owner.get(document).text, "lines-table")] == [
+        ["Молоко 3,2%", "1"], ["Хлеб", "1"], ["Соль", "2"]]
+
+
 def test_the_movements_show_the_running_balance_and_lead_to_the_document(owner, shop):
     warehouse = switch_on(owner, shop)
     # given milk counted (3), then one written off
@@ -325,6 +397,32 @@ def test_the_movements_show_the_running_balance_and_lead_to_the_document(owner, 
     assert response.status_code == 422
     assert text_of(response.text, "e-end") == "The period ends before it starts."
     assert 'id="movements-table"' not in response.text
+
+
+def _posted(owner, kind: str, warehouse: str, code: str, quantity: str, price: str | None = None, **fields) -> str:
+    """A document of one line typed into a draft, posted."""
+    document = new_document(owner, kind, warehouse, **fields)
+    scan(owner, document, code)
+    owner.submit(f"{document}/lines/0", {"quantity": quantity, **({"price": price} if price else {})}, headers=HTMX)
+    followed(owner, owner.submit(f"{document}/post"))
+    return document
+
+
+def test_a_revaluation_shows_the_value_it_moved_and_no_quantity(owner, shop):
+    warehouse = switch_on(owner, shop)
+    # given one salt received at 200.00 ₽ and eleven written off: ten short, carried at 200.00 ₽
+    _posted(owner, "receipt", warehouse, SALT, "1", "200")
+    _posted(owner, "write_off", warehouse, SALT, "11", reason="loss")
+    # when eleven more come in at 100.00 ₽
+    _posted(owner, "receipt", warehouse, SALT, "11", "100")
+    # then the movements show the ten sold short re-costed at that price: a revaluation beside the receipt,
+    # its value signed and no quantity
+    rows = table(owner.get("/stock/movements").text, "movements-table")
+    assert [row[3:8] for row in rows][-2:] == [["Goods received", "+11", "1", "+₽1,100.00", "Goods receipt No. 2"],
+                                               ["Revaluation", "—", "1", "+₽1,000.00", "Goods receipt No. 2"]]
+    # and it may be asked for alone
+    rows = table(owner.get("/stock/movements?kind=revaluation").text, "movements-table")
+    assert [row[3] for row in rows] == ["Revaluation"]
 
 
 def test_a_posted_document_is_cancelled_and_the_stock_is_as_before(db, owner, shop):

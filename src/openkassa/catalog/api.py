@@ -19,7 +19,6 @@ The routes turn roubles into kopecks (`openkassa.money`) and hand the domain its
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -28,18 +27,17 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, create_model
+from pydantic import BaseModel, Field, create_model
 
 from openkassa.accounts.deps import ApiActor
 from openkassa.catalog import imports, service
 from openkassa.catalog.models import CatalogTombstone, ProductGroup
-from openkassa.catalog.schemas import MAX_KOPECKS, BulkIn, GroupIn, ProductChange, ProductIn, SortKey
+from openkassa.catalog.schemas import BulkIn, GroupIn, ProductChange, ProductIn, SortKey
 from openkassa.catalog.service import GroupNode, ProductCard
 from openkassa.errors import Invalid, NotFound, validate
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
-from openkassa.i18n import _
 from openkassa.inputs import Strict
-from openkassa.money import to_kopecks, to_roubles
+from openkassa.money import ROUBLES_IN, ROUBLES_OUT, Roubles, RoublesOut, to_kopecks, to_roubles
 from openkassa.web.deps import DbSession
 
 M = TypeVar("M", bound=BaseModel)
@@ -75,62 +73,6 @@ class _ExactJsonRoute(APIRoute):
 router = APIRouter(prefix="/api/v1/catalogs/{catalog_id}", tags=["catalog"], route_class=_ExactJsonRoute)
 
 MONEY_FIELDS = ("price", "min_price", "cost_price")
-MAX_ROUBLES = to_roubles(MAX_KOPECKS)
-_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-ROUBLES_OUT = 'Roubles as a string with two decimals and a point: "199.90" (never a JSON number).'
-ROUBLES_IN = ('Roubles: a string ("199.90") or a JSON number (199.9), at most two decimals, not negative, '
-              "at most 10000000000.")
-
-
-def _shown(value: object) -> str:
-    """A sent value as a person would recognise it in a message (JSON spelling, cut short)."""
-    if isinstance(value, str):
-        return value if len(value) <= 40 else value[:40] + "…"
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    return "[…]" if isinstance(value, list) else "{…}"
-
-
-def _amount(value: object) -> Decimal | None:
-    """The number a sent value spells, or None when it is no number."""
-    if isinstance(value, str) and _AMOUNT.fullmatch(value.strip()):
-        return Decimal(value.strip())
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, float):  # only from Python callers: the route reads JSON numbers as Decimal
-        return Decimal(repr(value))  # the float's shortest text: 199.9 is "199.9", 0.1 + 0.2 is refused
-    return None
-
-
-def _roubles(value: object) -> Decimal:
-    """An amount sent to the API as roubles, checked, with two places; ValueError says what is wrong."""
-    amount, shown = _amount(value), _shown(value)
-    if amount is None or not amount.is_finite():
-        raise ValueError(_("Expected an amount in roubles, for example 199.90, not «{value}».").format(value=shown))
-    if amount < 0:
-        raise ValueError(_("An amount cannot be negative: «{value}».").format(value=shown))
-    if amount > MAX_ROUBLES:  # before quantize, which cannot take 1E+999999
-        raise ValueError(_("The amount «{value}» is too large: at most 10 000 000 000 roubles.").format(value=shown))
-    rounded = amount.quantize(Decimal("0.01"))
-    if rounded != amount:
-        raise ValueError(_("An amount has at most two digits of kopecks: «{value}».").format(value=shown))
-    return rounded.copy_abs()  # -0.00 is 0.00
-
-
-Roubles = Annotated[
-    Decimal,
-    BeforeValidator(_roubles),
-    WithJsonSchema({"anyOf": [
-        {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "examples": ["199.90"]},
-        {"type": "number", "minimum": 0, "maximum": int(MAX_ROUBLES)},
-    ]}, mode="validation"),
-]
-RoublesOut = Annotated[
-    Decimal,
-    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "examples": ["199.90"]}, mode="serialization"),
-]
 
 
 def _in_roubles(model: type[BaseModel], name: str, doc: str) -> type[Strict]:

@@ -21,9 +21,8 @@ from typing import Callable
 
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 from openkassa.i18n import _
-from openkassa.money import to_roubles
+from openkassa.money import MAX_KOPECKS, to_roubles
 
-MAX_KOPECKS = 10**12  # ten billion roubles, as the card's own limit
 MAX_EXACT_NUMBER = 10**15  # a spreadsheet keeps 15 significant digits; longer numbers have lost some
 
 

@@ -12,8 +12,8 @@ from openkassa.catalog import barcodes
 from openkassa.fiscal.enums import ItemType, Unit, VatRate
 from openkassa.i18n import _
 from openkassa.inputs import Strict, single_line
+from openkassa.money import MAX_KOPECKS
 
-MAX_KOPECKS = 10**12  # ten billion roubles: more than any product costs, far below the ФФД limit
 MAX_BARCODES = 20
 WEIGHT_UNITS = frozenset({Unit.GRAM, Unit.KILOGRAM, Unit.TONNE})
 

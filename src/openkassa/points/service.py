@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -58,14 +57,12 @@ def list_points(session: Session, actor: Actor, *, archived: bool = False) -> li
     return list(session.scalars(query.order_by(RetailPoint.name, RetailPoint.id)))
 
 
-def zone_of(session: Session, *, account_id: uuid.UUID, point_ids: Iterable[uuid.UUID] = ()) -> str:
-    """The time zone to read and show an account's times in: that of the first (by name) of the
-    points given that is open, else of the account's first open point, else Moscow's."""
-    query = (select(RetailPoint.timezone).where(RetailPoint.account_id == account_id, RetailPoint.archived_at.is_(None))
-             .order_by(RetailPoint.name, RetailPoint.id).limit(1))
-    chosen = list(point_ids)
-    return ((session.scalar(query.where(RetailPoint.id.in_(chosen))) if chosen else None)
-            or session.scalar(query) or DEFAULT_ZONE)
+def zone_of(session: Session, *, account_id: uuid.UUID) -> str:
+    """The time zone to read and show an account's times in: its first open point's (by name), else
+    Moscow's."""
+    return session.scalar(
+        select(RetailPoint.timezone).where(RetailPoint.account_id == account_id, RetailPoint.archived_at.is_(None))
+        .order_by(RetailPoint.name, RetailPoint.id).limit(1)) or DEFAULT_ZONE
 
 
 def get_point(session: Session, actor: Actor, point_id: uuid.UUID) -> RetailPoint:

@@ -77,7 +77,6 @@ MAIL_ATTACHMENT_BYTES = 20 * 1024 * 1024
 (mail servers commonly refuse messages of 25 MB and more, and base64 adds a third)."""
 PAGE_SIZE = 50
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DEFAULT_ZONE = "Europe/Moscow"
 
 
 class BuildingElsewhere(Exception):
@@ -336,7 +335,7 @@ def _write(db: Database, report_id: uuid.UUID, attempt: int, part: Path, tmpdir:
             zones={point_id: ZoneInfo(point.timezone) for point_id, point in points.items()},
             devices=points_service.device_names(session, account_id=report.account_id),
             cashiers=points_service.cashier_names(session, account_id=report.account_id))
-        zone = points[chosen[0]].timezone if chosen else DEFAULT_ZONE
+        zone = points[chosen[0]].timezone if chosen else points_service.DEFAULT_ZONE
         heading = sheets.Heading(
             company=actor.company_name, period=period_label(report.first_day, report.last_day),
             points=_("All points") if report.all_points else ", ".join(points[point_id].name for point_id in chosen),

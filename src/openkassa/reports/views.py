@@ -33,7 +33,6 @@ PRESETS = {
     "today": lambda: _("Today"), "yesterday": lambda: _("Yesterday"), "week": lambda: _("This week"),
     "month": lambda: _("This month"), "last_month": lambda: _("Last month"), "custom": lambda: _("Custom range"),
 }
-DEFAULT_ZONE = "Europe/Moscow"
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,7 @@ def _rows(db, actor, reports: list[Report], points: dict[uuid.UUID, list[uuid.UU
 
 
 def _zone(db, actor) -> str:
-    points = points_service.list_points(db, actor)
-    return points[0].timezone if points else DEFAULT_ZONE
+    return points_service.zone_of(db, account_id=actor.account_id)
 
 
 def _page(request: Request, db, actor, *, form: dict, errors: dict[str, str], status_code: int = 200,

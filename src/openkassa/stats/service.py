@@ -46,7 +46,6 @@ MAX_DAYS = 366
 """The longest period the dashboard shows at once: a year, leap day included."""
 
 PRESETS = ("today", "yesterday", "week", "month", "last_month", "custom")
-DEFAULT_ZONE = "Europe/Moscow"
 ABC_SHARES = (80, 95)
 """Class A holds the products making the first 80 % of the total, B the next 15 %, C the rest."""
 
@@ -114,7 +113,8 @@ def scope_for(session: Session, actor: Actor, *, point_id: uuid.UUID | None) -> 
         point = points_service.get_point(session, actor, point_id)
         return Scope(actor.account_id, point, ZoneInfo(point.timezone), (point,))
     points = points_service.list_points(session, actor)
-    return Scope(actor.account_id, None, ZoneInfo(points[0].timezone if points else DEFAULT_ZONE), tuple(points))
+    zone = points[0].timezone if points else points_service.DEFAULT_ZONE
+    return Scope(actor.account_id, None, ZoneInfo(zone), tuple(points))
 
 
 def period_for(scope: Scope, *, preset: str = "today", start: date | None = None, end: date | None = None) -> Period:

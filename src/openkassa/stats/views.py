@@ -21,15 +21,16 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from openkassa import tables
 from openkassa.accounts.deps import CurrentActor
 from openkassa.errors import Invalid, NotFound, validate
 from openkassa.i18n import _, current_language
 from openkassa.points import service as points_service
 from openkassa.sales import service as sales_service
-from openkassa.stats import exports, service
-from openkassa.stats.exports import Column, Table
+from openkassa.stats import service
 from openkassa.stats.schemas import DashboardIn, DrillIn, IdleIn
 from openkassa.stats.service import MAX_DAYS, MAX_IDLE_DAYS, Period, Scope
+from openkassa.tables import Column, Table
 from openkassa.web.deps import DbSession, require_csrf
 from openkassa.web.templating import fmt, is_htmx, money, render, see_other
 
@@ -481,7 +482,7 @@ def block(request: Request, db: DbSession, actor: CurrentActor, name: str):
 def _block(request: Request, db, actor, name: str):
     chosen = BLOCKS[name]
     file_format = request.query_params.get("format", "")
-    if file_format and file_format not in exports.FORMATS:
+    if file_format and file_format not in tables.FORMATS:
         raise Invalid(fields={"format": _("Choose a file format: xlsx or csv.")})
     if not file_format and (chosen.template is None or not is_htmx(request)):
         # a block opened as a page (no script, a bookmark): the dashboard, at the block
@@ -506,5 +507,5 @@ def _download(table: Table, file_format: str, view: View, chosen: Block) -> Resp
     where = view.scope.point.name if view.scope.point else _("All points")
     filename = f"{_('Statistics')}. {chosen.title()}. {where}. {shown}.{file_format}"
     fallback = f"stats-{chosen.slug}-{dates}.{file_format}"
-    return Response(exports.write(table, file_format), media_type=exports.MEDIA_TYPES[file_format], headers={
+    return Response(tables.write(table, file_format), media_type=tables.MEDIA_TYPES[file_format], headers={
         "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"})

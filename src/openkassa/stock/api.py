@@ -43,11 +43,10 @@ from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, WithJsonSchema, create_model
 
 from openkassa.accounts.deps import ApiActor
-from openkassa.catalog.api import ROUBLES_IN, ROUBLES_OUT, Roubles, RoublesOut
 from openkassa.errors import Invalid, NotFound, message_for
 from openkassa.i18n import _
 from openkassa.inputs import Strict
-from openkassa.money import to_kopecks, to_roubles
+from openkassa.money import ROUBLES_IN, ROUBLES_OUT, Roubles, RoublesOut, to_kopecks, to_roubles
 from openkassa.stock import service
 from openkassa.stock.models import MOVEMENT_KINDS, Movement, StockDocument, StockLine, Supplier, Warehouse
 from openkassa.stock.schemas import MAX_LINES, DocumentIn, LineIn, Quantity, SupplierIn, WarehouseIn
@@ -285,8 +284,8 @@ class MovementOut(BaseModel):
     warehouse_id: uuid.UUID
     product_id: uuid.UUID
     product_name: str | None = Field(description="null: the product was deleted from the catalog since.")
-    kind: str = Field(description="receipt, write_off, surplus, shortage, transfer_out, transfer_in, sale or return.")
-    quantity: int = Field(description="Thousandths, signed: in > 0, out < 0.")
+    kind: str = Field(description="What moved the goods: " + ", ".join(MOVEMENT_KINDS) + ".")
+    quantity: int = Field(description="Thousandths, signed: in > 0, out < 0; 0 when value alone moved (a revaluation).")
     value: SignedRoubles = Field(description=VALUE_OUT)
     balance_after: int = Field(description="The warehouse's quantity of the product right after it, in thousandths.")
     moved_at: datetime

@@ -61,6 +61,7 @@ from openkassa.errors import Conflict, Invalid, NotFound
 from openkassa.fiscal.enums import ItemType
 from openkassa.i18n import _
 from openkassa.points import service as points_service
+from openkassa.points.models import RetailPoint
 from openkassa.stock.models import (CANCELLED, COUNT, DRAFT, MOVEMENT_KINDS, POSTED, RECEIPT, TRANSFER, WRITE_OFF, Balance,
                                     Movement, StockDocument, StockLine, Supplier, Warehouse, WarehousePoint)
 from openkassa.stock.schemas import MAX_LINES, MAX_QUANTITY, DocumentIn, SupplierIn, WarehouseIn
@@ -134,11 +135,32 @@ def disable_stock(session: Session, actor: Actor, *, point_id: uuid.UUID) -> Non
         session.flush()
 
 
-def warehouse_zone(session: Session, *, account_id: uuid.UUID, warehouse_id: uuid.UUID | None) -> str:
-    """The time zone a warehouse's documents are dated in: its first point's (by name), else the
-    account's."""
-    served = session.scalars(select(WarehousePoint.point_id).where(WarehousePoint.warehouse_id == warehouse_id)).all()
-    return points_service.zone_of(session, account_id=account_id, point_ids=served)
+@dataclass(frozen=True)
+class Zones:
+    """The time zones a document's date is typed and shown in: its warehouse's, the zone of the
+    first point (by name) the warehouse serves; for a warehouse that serves none, the account's."""
+
+    account: str
+    warehouses: dict[uuid.UUID, str]
+
+    def of(self, warehouse_id: uuid.UUID | None) -> str:
+        return self.warehouses.get(warehouse_id, self.account) if warehouse_id else self.account
+
+
+def zones(session: Session, actor: Actor) -> Zones:
+    """The account's time zone and its warehouses'."""
+    return _zones(session, actor.account_id)
+
+
+def _zones(session: Session, account_id: uuid.UUID) -> Zones:
+    warehouses: dict[uuid.UUID, str] = {}
+    for warehouse_id, zone in session.execute(
+            select(WarehousePoint.warehouse_id, RetailPoint.timezone)
+            .join(RetailPoint, RetailPoint.id == WarehousePoint.point_id)
+            .where(WarehousePoint.account_id == account_id, RetailPoint.archived_at.is_(None))
+            .order_by(RetailPoint.name, RetailPoint.id)):
+        warehouses.setdefault(warehouse_id, zone)
+    return Zones(points_service.zone_of(session, account_id=account_id), warehouses)
 
 
 def warehouse_of(session: Session, *, point_id: uuid.UUID) -> uuid.UUID | None:
@@ -239,11 +261,21 @@ def delete_document(session: Session, actor: Actor, document_id: uuid.UUID) -> N
     session.flush()
 
 
-def get_document(session: Session, actor: Actor, document_id: uuid.UUID) -> tuple[StockDocument, list[StockLine]]:
+def get_document(session: Session, actor: Actor, document_id: uuid.UUID, *,
+                 lines: bool = True) -> tuple[StockDocument, list[StockLine]]:
+    """A document and its lines in order (`lines` False: none read, for a count of thousands)."""
     document = _document(session, actor, document_id)
-    lines = list(session.scalars(select(StockLine).where(StockLine.document_id == document.id)
-                                 .order_by(StockLine.position)))
-    return document, lines
+    if not lines:
+        return document, []
+    return document, list(session.scalars(select(StockLine).where(StockLine.document_id == document.id)
+                                          .order_by(StockLine.position)))
+
+
+def line_number(session: Session, actor: Actor, document_id: uuid.UUID, position: int) -> int:
+    """The row a line of the document shows as (1 for the first), without reading the other lines."""
+    document = _document(session, actor, document_id)
+    return session.scalar(select(func.count()).select_from(StockLine).where(
+        StockLine.document_id == document.id, StockLine.position <= position))
 
 
 def post_document(session: Session, actor: Actor, document_id: uuid.UUID) -> StockDocument:
@@ -314,7 +346,7 @@ def _refuse_before_count(session: Session, document: StockDocument, warehouse_id
             StockDocument.dated_at >= document.dated_at, StockDocument.id != document.id)
         .order_by(StockDocument.dated_at.desc()).limit(1)).first()
     if count is not None:
-        zone = warehouse_zone(session, account_id=document.account_id, warehouse_id=warehouse_id)
+        zone = _zones(session, document.account_id).of(warehouse_id)
         raise Invalid(fields={"dated_at": _(
             "The warehouse was counted later, by inventory count No. {number} of {date}: date the document "
             "after it, or cancel the count first.").format(number=count.number, date=_local(count.dated_at, zone))})

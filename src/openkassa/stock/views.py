@@ -15,9 +15,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 from pathlib import Path
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from openkassa import tables
 from openkassa.accounts import service as accounts_service
 from openkassa.accounts.deps import CurrentActor
 from openkassa.accounts.plans import Feature, Plan, allows
@@ -35,12 +37,11 @@ from openkassa.catalog.schemas import MAX_KOPECKS
 from openkassa.errors import Conflict, Invalid, NotFound, PlanLimit, validate
 from openkassa.i18n import _
 from openkassa.points import service as points_service
-from openkassa.stats import exports
-from openkassa.stats.exports import Column, Table
 from openkassa.stock import service
 from openkassa.stock.models import (CANCELLED, COUNT, DRAFT, KINDS, MOVEMENT_KINDS, POSTED, RECEIPT, TRANSFER,
-                                    WRITE_OFF, WRITE_OFF_REASONS, StockDocument, StockLine)
+                                    WRITE_OFF, WRITE_OFF_REASONS, StockDocument, StockLine, Warehouse)
 from openkassa.stock.schemas import DocumentIn, SupplierIn, WarehouseIn
+from openkassa.tables import Column, Table
 from openkassa.web import flash
 from openkassa.web.deps import DbSession, FormData, require_csrf
 from openkassa.web.forms import money_text, parse, quantity_text, read_money, read_quantity
@@ -48,9 +49,10 @@ from openkassa.web.templating import fmt, is_htmx, money, render, see_other
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 
-DEFAULT_ZONE = "Europe/Moscow"
 PRODUCT_CHOICES = 10  # products offered when one is chosen by name
 EXPORT_ROWS = 1_048_575  # an .xlsx sheet's rows, less the header
+
+T = TypeVar("T")
 
 
 # --- words and numbers ------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ MOVEMENTS = {
     "receipt": lambda: _("Goods received"), "write_off": lambda: _("Written off"), "surplus": lambda: _("Surplus"),
     "shortage": lambda: _("Shortage"), "transfer_out": lambda: _("Transfer (out)"),
     "transfer_in": lambda: _("Transfer (in)"), "sale": lambda: _("Sale"), "return": lambda: _("Return"),
-    "count": lambda: _("Inventory count"),
+    "count": lambda: _("Inventory count"), "revaluation": lambda: _("Revaluation"),
 }
 BALANCE_FILTERS = {"all": lambda: _("All products"), "in_stock": lambda: _("In stock"),
                    "negative": lambda: _("Below zero"), "low": lambda: _("Below the minimum")}
@@ -126,12 +128,6 @@ def _uuid(value: str) -> uuid.UUID | None:
         raise NotFound() from None
 
 
-def _zone(db, actor) -> str:
-    """The time zone the stock pages show times in: the first point's, as the other pages of the account."""
-    points = points_service.list_points(db, actor)
-    return points[0].timezone if points else DEFAULT_ZONE
-
-
 def _page(request: Request, name: str, status_code: int = 200, **context):
     return render(request, name, status_code=status_code, section="stock", labels=labels, fmt=fmt, **context)
 
@@ -145,6 +141,24 @@ def _plan_page(request: Request, actor) -> Response | None:
 
 def _refusal(error: Invalid | Conflict | PlanLimit) -> dict[str, str]:
     return error.fields if isinstance(error, Invalid) and error.fields else {"__all__": error.message}
+
+
+def _message(error: ValueError | Invalid | Conflict | PlanLimit) -> str:
+    """A refusal as the one message shown beside what was typed: a number not read, the first field's
+    message, or the refusal's own."""
+    if isinstance(error, ValueError):
+        return str(error)
+    return next(iter(error.fields.values()), error.message)
+
+
+def _attempt(db, change: Callable[[], T]) -> tuple[T | None, str]:
+    """Make a change in a savepoint: what it returns and no message; or, refused (a number typed that is
+    none, Invalid, Conflict, PlanLimit), None and the refusal's message, the savepoint undone."""
+    try:
+        with db.begin_nested():
+            return change(), ""
+    except (ValueError, Invalid, Conflict, PlanLimit) as error:
+        return None, _message(error)
 
 
 @dataclass(frozen=True)
@@ -282,10 +296,10 @@ def documents(request: Request, db: DbSession, actor: CurrentActor, kind: str = 
         page = service.list_documents(db, actor, kind=listing.kind or None, status=listing.status or None,
                                       warehouse_id=listing.warehouse, before=before or None)
     except Invalid as error:  # a damaged page link: back to the first page, saying why
-        flash.add(request, error.fields.get("before", error.message), "error")
+        flash.add(request, _message(error), "error")
         return see_other(listing.url())
     return _page(request, "stock/documents.html", tab="documents", page=page, listing=listing,
-                 names=_names(db, actor, page.documents), zone=_zone(db, actor), before=before,
+                 names=_names(db, actor, page.documents), zones=service.zones(db, actor), before=before,
                  kinds=[(key, label()) for key, label in DOCUMENT_KINDS.items()],
                  statuses=[(key, label()) for key, label in STATUSES.items()],
                  warehouses=service.list_warehouses(db, actor), can_manage=actor.can(Permission.MANAGE))
@@ -312,14 +326,15 @@ def new_document(request: Request, db: DbSession, actor: CurrentActor, kind: str
     if kind not in KINDS:
         raise NotFound()
     warehouses = service.list_warehouses(db, actor)
-    chosen = str(_uuid(warehouse) or (warehouses[0].id if len(warehouses) == 1 else ""))
-    now = datetime.now(ZoneInfo(_zone(db, actor)))
-    return _new_page(request, db, actor, form={"kind": kind, "warehouse_id": chosen,
+    chosen = _uuid(warehouse) or (warehouses[0].id if len(warehouses) == 1 else None)
+    now = datetime.now(ZoneInfo(service.zones(db, actor).of(chosen)))  # none chosen yet: the account's
+    return _new_page(request, db, actor, form={"kind": kind, "warehouse_id": str(chosen or ""),
                                                "dated_at": now.strftime("%Y-%m-%dT%H:%M")})
 
 
-def _document_input(form: dict, zone: str) -> DocumentIn:
-    """The header form as DocumentIn (the fields of other kinds left out); Invalid names every bad field."""
+def _document_input(form: dict, zones: service.Zones) -> DocumentIn:
+    """The header form as DocumentIn (the fields of other kinds left out); Invalid names every bad field.
+    The date typed is the warehouse's local time."""
     kind = str(form.get("kind", ""))
     data = {"kind": kind, "warehouse_id": form.get("warehouse_id") or None, "comment": form.get("comment", "")}
     if kind == TRANSFER:
@@ -333,6 +348,10 @@ def _document_input(form: dict, zone: str) -> DocumentIn:
         errors["warehouse_id"] = _("Choose a warehouse.")
     typed = str(form.get("dated_at", "")).strip()
     if typed:
+        try:
+            zone = zones.of(uuid.UUID(str(data["warehouse_id"])))
+        except ValueError:  # no warehouse, or a mangled one: said below
+            zone = zones.account
         try:
             data["dated_at"] = datetime.fromisoformat(typed).replace(tzinfo=ZoneInfo(zone))
         except ValueError:
@@ -354,7 +373,7 @@ def create_document(request: Request, db: DbSession, actor: CurrentActor, form: 
         raise NotFound()
     try:
         with db.begin_nested():
-            document = service.create_document(db, actor, _document_input(form, _zone(db, actor)))
+            document = service.create_document(db, actor, _document_input(form, service.zones(db, actor)))
     except (Invalid, PlanLimit) as error:
         return _new_page(request, db, actor, form=form, errors=_refusal(error), status_code=422)
     flash.add(request, _("The draft «{title}» is made. Scan or type the products into it.").format(
@@ -379,11 +398,19 @@ class LineRow:
         return self.line.quantity - (self.line.book_quantity or 0)
 
 
-def _lines(db, actor, lines: list[StockLine]) -> list[LineRow]:
+def _lines(db, actor, lines: list[StockLine], *, start: int = 1) -> list[LineRow]:
+    """Lines as the table shows them, numbered from `start`, named after their products."""
     names = catalog_service.product_names(db, account_id=actor.account_id,
                                           product_ids={line.product_id for line in lines})
     return [LineRow(row, line, names.get(line.product_id, _("Deleted product")))
-            for row, line in enumerate(lines, start=1)]
+            for row, line in enumerate(lines, start=start)]
+
+
+def _rows_context(actor, document: StockDocument, *, scanned: int | None = None) -> dict:
+    """What the rows of the lines table need beside the lines (stock/line_rows.html); `scanned`: the line to mark."""
+    return {"document": document, "editable": document.status == DRAFT and actor.can(Permission.MANAGE),
+            "row_errors": {}, "line_errors": {}, "typed": {}, "scanned": scanned, "line_sum": service.line_sum,
+            "quantity_text": quantity_text, "money_text": money_text}
 
 
 def _document_context(db, actor, document_id: uuid.UUID, *, errors: dict | None = None,
@@ -395,12 +422,10 @@ def _document_context(db, actor, document_id: uuid.UUID, *, errors: dict | None 
     row_errors = {int(name.split(".", 1)[1]): message for name, message in errors.items()
                   if name.startswith("lines.") and name.split(".", 1)[1].isdigit()}
     return {
-        "document": document, "rows": _lines(db, actor, lines), "names": _names(db, actor, [document]),
-        "zone": _zone(db, actor), "errors": errors, "row_errors": row_errors, "line_errors": line_errors or {},
-        "typed": typed or {},
-        "scanned": scanned, "editable": document.status == DRAFT and actor.can(Permission.MANAGE),
-        "can_manage": actor.can(Permission.MANAGE), "line_sum": service.line_sum, "quantity_text": quantity_text,
-        "money_text": money_text,
+        **_rows_context(actor, document, scanned=scanned), "rows": _lines(db, actor, lines),
+        "names": _names(db, actor, [document]), "zone": service.zones(db, actor).of(document.warehouse_id), "errors": errors,
+        "row_errors": row_errors, "line_errors": line_errors or {}, "typed": typed or {},
+        "can_manage": actor.can(Permission.MANAGE),
     }
 
 
@@ -417,35 +442,46 @@ def document(request: Request, db: DbSession, actor: CurrentActor, document_id: 
     return _document_page(request, db, actor, document_id)
 
 
+def _back_to_document(request: Request, document_id: uuid.UUID, message: str) -> Response:
+    """Without the script, a form posted plainly: the document's page again, a refusal above it."""
+    if message:
+        flash.add(request, message, "error")
+    return see_other(f"/stock/documents/{document_id}")
+
+
 def _lines_fragment(request: Request, db, actor, document_id: uuid.UUID, *, scan_error: str = "", **context):
-    """The lines table (swapped in place) with the scan entry's message, out of band."""
-    return _page(request, "stock/lines_fragment.html", scan_error=scan_error,
-                 **_document_context(db, actor, document_id, **context))
+    """The whole lines table (swapped in place) with the scan entry's messages, out of band."""
+    shown = _document_context(db, actor, document_id, **context)
+    added = next((row for row in shown["rows"] if row.line.position == shown["scanned"]), None)
+    return _page(request, "stock/lines_fragment.html", scan_error=scan_error, added=added, **shown)
+
+
+def _scanned_line(request: Request, db, actor, document_id: uuid.UUID, line: StockLine | None, message: str):
+    """A scan's answer to a page that shows the table: the line added or changed alone, or the refusal."""
+    if line is None:
+        return _page(request, "stock/line_scanned.html", added=None, scan_error=message)
+    document, _none = service.get_document(db, actor, document_id, lines=False)
+    [added] = _lines(db, actor, [line], start=service.line_number(db, actor, document_id, line.position))
+    return _page(request, "stock/line_scanned.html", added=added, rows=[added], scan_error="",
+                 **_rows_context(actor, document, scanned=line.position))
 
 
 @router.post("/stock/documents/{document_id}/lines")
 def add_line(request: Request, db: DbSession, actor: CurrentActor, document_id: uuid.UUID, form: FormData):
-    """A scan (a barcode and Enter) or a product chosen by name: one more of it (or the quantity typed)."""
-    barcode = str(form.get("barcode", ""))
-    typed_quantity = str(form.get("quantity", "")).strip()
-    try:
-        quantity = read_quantity(typed_quantity) if typed_quantity else 1000
-        with db.begin_nested():
-            line = service.add_line(db, actor, document_id, barcode=barcode, quantity=quantity,
-                                    product_id=_uuid(str(form.get("product_id", ""))))
-    except ValueError as error:
-        message = str(error)
-    except (Invalid, Conflict) as error:
-        message = next(iter(error.fields.values()), error.message) if isinstance(error, Invalid) else error.message
-    else:
-        message = ""
+    """A scan (a barcode and Enter) or a product chosen by name: one more of it (or the quantity typed).
+
+    Answered, to stock.js (HTMX), with the line alone when the page shows the table (`HX-Target: lines-table`),
+    else with the whole table; 200 even when refused, as HTMX swaps only successful answers and the entry
+    must show the message. A plain form post goes back to the page."""
+    typed = str(form.get("quantity", "")).strip()
+    line, message = _attempt(db, lambda: service.add_line(
+        db, actor, document_id, barcode=str(form.get("barcode", "")), quantity=read_quantity(typed) if typed else 1000,
+        product_id=_uuid(str(form.get("product_id", "")))))
     if not is_htmx(request):
-        if message:
-            flash.add(request, message, "error")
-        return see_other(f"/stock/documents/{document_id}")
-    # 200 even when refused: HTMX swaps only successful answers, and the entry must show the message
-    return _lines_fragment(request, db, actor, document_id, scan_error=message,
-                           scanned=None if message else line.position)
+        return _back_to_document(request, document_id, message)
+    if request.headers.get("HX-Target") == "lines-table":
+        return _scanned_line(request, db, actor, document_id, line, message)
+    return _lines_fragment(request, db, actor, document_id, scan_error=message, scanned=line.position if line else None)
 
 
 async def _uploaded(request: Request) -> UploadFile | None:
@@ -479,21 +515,15 @@ def change_line(request: Request, db: DbSession, actor: CurrentActor, document_i
                 form: FormData):
     """A line's quantity (and a receipt's purchase price) edited in place; 0 removes it, but a count's."""
     typed = {"quantity": str(form.get("quantity", "")), "price": form.get("price")}
-    try:
+
+    def change():
         quantity = read_quantity(typed["quantity"])
         price = read_money(str(typed["price"]), required=True, maximum=MAX_KOPECKS) if typed["price"] is not None else None
-        with db.begin_nested():
-            service.change_line(db, actor, document_id, position, quantity=quantity, price=price)
-    except ValueError as error:
-        message = str(error)
-    except (Invalid, Conflict) as error:
-        message = next(iter(error.fields.values()), error.message) if isinstance(error, Invalid) else error.message
-    else:
-        message = ""
+        return service.change_line(db, actor, document_id, position, quantity=quantity, price=price)
+
+    _line, message = _attempt(db, change)
     if not is_htmx(request):
-        if message:
-            flash.add(request, message, "error")
-        return see_other(f"/stock/documents/{document_id}")
+        return _back_to_document(request, document_id, message)
     return _lines_fragment(request, db, actor, document_id, line_errors={position: message} if message else None,
                            typed={position: typed} if message else None)
 
@@ -554,35 +584,64 @@ def cancel_document(request: Request, db: DbSession, actor: CurrentActor, docume
 
 @dataclass(frozen=True)
 class BalanceListing:
-    """What the balances page shows (the query of its address)."""
+    """What the balances page shows (the query of its address): a warehouse, one of the catalogs of the points
+    it serves (None: the first), and the products found and filtered."""
 
     warehouse: uuid.UUID
+    catalog: uuid.UUID | None = None
     q: str = ""
     only: str = "all"
 
     def url(self, cursor: str | None = None, path: str = "/stock/balances", **changes) -> str:
         chosen = replace(self, **changes)
-        params = {"warehouse": str(chosen.warehouse), "q": chosen.q, "only": "" if chosen.only == "all" else chosen.only,
-                  "cursor": cursor or ""}
+        params = {"warehouse": str(chosen.warehouse), "catalog": str(chosen.catalog or ""), "q": chosen.q,
+                  "only": "" if chosen.only == "all" else chosen.only, "cursor": cursor or ""}
         return f"{path}?" + urlencode({name: value for name, value in params.items() if value})
 
     def export_url(self) -> str:
         return self.url(path="/stock/balances.xlsx")
 
 
-def _balances_listing(db, actor, warehouse: str, q: str, only: str):
-    """The warehouse asked (or the first), and the listing; None when the account has no warehouse."""
+@dataclass(frozen=True)
+class Balances:
+    """The balances asked for: the account's warehouses, the one shown and its catalogs, the listing."""
+
+    warehouses: list[Warehouse]
+    warehouse: Warehouse
+    catalogs: list[uuid.UUID]
+    listing: BalanceListing
+
+
+def _balances(db, actor, *, warehouse: str, catalog: str, q: str, only: str) -> Balances | None:
+    """The warehouse asked (or the first) and the catalog asked, when it is one of the warehouse's (else its
+    first: a catalog of the warehouse shown before); None when the account has no warehouse."""
     warehouses = service.list_warehouses(db, actor)
     chosen = service.get_warehouse(db, actor, _uuid(warehouse)) if warehouse else (warehouses[0] if warehouses else None)
     if chosen is None:
-        return warehouses, None, None
-    return warehouses, chosen, BalanceListing(chosen.id, q[:100], only if only in BALANCE_FILTERS else "all")
+        return None
+    catalogs = service.catalogs_of(db, actor, chosen.id)
+    catalog_id = _uuid(catalog)
+    return Balances(warehouses, chosen, catalogs, BalanceListing(
+        chosen.id, catalog=catalog_id if catalog_id in catalogs else None, q=q[:100],
+        only=only if only in BALANCE_FILTERS else "all"))
+
+
+def _balances_page(db, actor, listing: BalanceListing, *, cursor: str | None = None,
+                   limit: int = service.PAGE_SIZE) -> service.BalancePage:
+    return service.list_balances(db, actor, warehouse_id=listing.warehouse, catalog_id=listing.catalog,
+                                 search_text=listing.q, only=listing.only, cursor=cursor or None, limit=limit)
+
+
+def _catalog_choices(db, actor, catalogs: list[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
+    """The catalogs to choose from, each named after the points that sell from it, as the catalog pages name them."""
+    points = points_service.list_points(db, actor)
+    return [(catalog_id, ", ".join(point.name for point in points if point.catalog_id == catalog_id))
+            for catalog_id in catalogs]
 
 
 def _balances_table(request: Request, db, actor, listing: BalanceListing, *, cursor: str = "", template: str,
                     errors: dict | None = None, typed: dict | None = None, **context):
-    page = service.list_balances(db, actor, warehouse_id=listing.warehouse, search_text=listing.q, only=listing.only,
-                                 cursor=cursor or None)
+    page = _balances_page(db, actor, listing, cursor=cursor)
     return _page(request, template, tab="balances", listing=listing, balances=page.rows, cursor=cursor,
                  more_url=listing.url(cursor=page.next_cursor) if page.next_cursor else None,
                  errors=errors or {}, typed=typed or {}, quantity_text=quantity_text,
@@ -590,48 +649,42 @@ def _balances_table(request: Request, db, actor, listing: BalanceListing, *, cur
 
 
 @router.get("/stock/balances")
-def balances(request: Request, db: DbSession, actor: CurrentActor, warehouse: str = "", q: str = "", only: str = "all",
-             cursor: str = ""):
-    """A warehouse's stock by product: found as typed, filtered (in stock, below zero, below the minimum)."""
+def balances(request: Request, db: DbSession, actor: CurrentActor, warehouse: str = "", catalog: str = "", q: str = "",
+             only: str = "all", cursor: str = ""):
+    """A warehouse's stock by product of one of its catalogs: found as typed, filtered (in stock, below zero, below
+    the minimum)."""
     if (shown := _plan_page(request, actor)) is not None:
         return shown
-    warehouses, chosen, listing = _balances_listing(db, actor, warehouse, q, only)
-    if listing is None:
+    asked = _balances(db, actor, warehouse=warehouse, catalog=catalog, q=q, only=only)
+    if asked is None:
         return _page(request, "stock/balances.html", tab="balances", warehouses=[], listing=None)
+    listing = asked.listing
     try:
         if is_htmx(request):  # as a search is typed: the table; "show more": the rows
             template = "stock/balances_table.html" if request.headers.get("HX-Target") == "balances-table" \
                 else "stock/balance_rows.html"
             return _balances_table(request, db, actor, listing, cursor=cursor, template=template)
         return _balances_table(request, db, actor, listing, cursor=cursor, template="stock/balances.html",
-                               warehouses=warehouses, warehouse=chosen,
+                               warehouses=asked.warehouses, warehouse=asked.warehouse,
+                               catalogs=_catalog_choices(db, actor, asked.catalogs) if len(asked.catalogs) > 1 else [],
                                filters=[(key, label()) for key, label in BALANCE_FILTERS.items()])
     except Invalid as error:  # a damaged page link: back to the first page, saying why
-        flash.add(request, next(iter(error.fields.values()), error.message), "error")
+        flash.add(request, _message(error), "error")
         return see_other(listing.url())
 
 
 @router.post("/stock/balances/minimum")
 def set_minimum(request: Request, db: DbSession, actor: CurrentActor, form: FormData):
     """A product's minimum edited in place: the table comes back with it (and its flag), or with the message."""
-    warehouses, chosen, listing = _balances_listing(db, actor, str(form.get("warehouse", "")), str(form.get("q", "")),
-                                                    str(form.get("only", "all")))
-    if listing is None:
-        raise NotFound()
+    asked = _balances(db, actor, warehouse=str(form.get("warehouse", "")), catalog=str(form.get("catalog", "")),
+                      q=str(form.get("q", "")), only=str(form.get("only", "all")))
     product_id = _uuid(str(form.get("product", "")))
-    if product_id is None:
+    if asked is None or product_id is None:
         raise NotFound()
+    listing = asked.listing
     typed = str(form.get("minimum", "")).strip()
-    try:
-        minimum = read_quantity(typed) if typed else 0
-        with db.begin_nested():
-            service.set_minimum(db, actor, warehouse_id=listing.warehouse, product_id=product_id, minimum=minimum)
-    except ValueError as error:
-        message = str(error)
-    except Invalid as error:
-        message = error.fields.get("minimum", error.message)
-    else:
-        message = ""
+    _done, message = _attempt(db, lambda: service.set_minimum(
+        db, actor, warehouse_id=listing.warehouse, product_id=product_id, minimum=read_quantity(typed) if typed else 0))
     cursor = str(form.get("cursor", ""))
     if not is_htmx(request):
         flash.add(request, message or _("The minimum is saved."), "error" if message else "success")
@@ -642,19 +695,18 @@ def set_minimum(request: Request, db: DbSession, actor: CurrentActor, form: Form
 
 
 @router.get("/stock/balances.xlsx")
-def export_balances(request: Request, db: DbSession, actor: CurrentActor, warehouse: str = "", q: str = "",
-                    only: str = "all"):
+def export_balances(request: Request, db: DbSession, actor: CurrentActor, warehouse: str = "", catalog: str = "",
+                    q: str = "", only: str = "all"):
     """The balances of the current filter as an .xlsx file (every page of them)."""
     if not allows(actor.plan, Feature.WAREHOUSE):
         return see_other("/stock/balances")
-    _warehouses, chosen, listing = _balances_listing(db, actor, warehouse, q, only)
-    if listing is None:
+    asked = _balances(db, actor, warehouse=warehouse, catalog=catalog, q=q, only=only)
+    if asked is None:
         raise NotFound()
     rows: list[list[object]] = []
     cursor = None
     while len(rows) < EXPORT_ROWS:
-        page = service.list_balances(db, actor, warehouse_id=listing.warehouse, search_text=listing.q,
-                                     only=listing.only, cursor=cursor, limit=catalog_service.MAX_PAGE_SIZE)
+        page = _balances_page(db, actor, asked.listing, cursor=cursor, limit=catalog_service.MAX_PAGE_SIZE)
         for row in page.rows:
             flag = _("below zero") if row.negative else _("below the minimum") if row.low else ""
             rows.append([row.name, row.code or None, row.quantity, row.unit_cost, row.value, row.minimum or None, flag])
@@ -664,10 +716,11 @@ def export_balances(request: Request, db: DbSession, actor: CurrentActor, wareho
     table = Table(_("Stock"), [Column(_("Product")), Column(_("Code")), Column(_("Quantity"), "quantity"),
                                Column(_("Unit cost"), "money"), Column(_("Value at cost"), "money"),
                                Column(_("Minimum"), "quantity"), Column(_("Flag"))], rows[:EXPORT_ROWS])
-    today = datetime.now(ZoneInfo(_zone(db, actor))).date()
-    filename = f"{_('Stock')}. {chosen.name}. {BALANCE_FILTERS[listing.only]()}. {today.strftime('%d.%m.%Y')}.xlsx"
+    today = datetime.now(ZoneInfo(service.zones(db, actor).account)).date()
+    filename = (f"{_('Stock')}. {asked.warehouse.name}. {BALANCE_FILTERS[asked.listing.only]()}. "
+                f"{today.strftime('%d.%m.%Y')}.xlsx")
     fallback = f"stock-{today.isoformat()}.xlsx"
-    return Response(exports.to_xlsx(table), media_type=exports.MEDIA_TYPES["xlsx"], headers={
+    return Response(tables.to_xlsx(table), media_type=tables.MEDIA_TYPES["xlsx"], headers={
         "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"})
 
 
@@ -716,7 +769,7 @@ def movements(request: Request, db: DbSession, actor: CurrentActor, after: int |
     """The ledger: each movement of the period with the balance it left, the document behind it linked."""
     if (shown := _plan_page(request, actor)) is not None:
         return shown
-    zone = _zone(db, actor)
+    zone = service.zones(db, actor).account
     listing, errors = _movement_filter(request, zone)
     page = None
     if not errors:

@@ -1,4 +1,5 @@
-"""The statistics' tables as files: .xlsx (XlsxWriter) and .csv (as Russian Excel reads it).
+"""A table of figures as a file to download: .xlsx (XlsxWriter) or .csv (as Russian Excel reads it);
+the statistics' blocks and the stock balances are downloaded through it.
 
 A `Table` is a title, typed columns and rows of plain values as the service gives them (money in
 kopecks, quantities in thousandths, shares as fractions, days as dates); each writer turns the
@@ -50,7 +51,7 @@ class Column:
 
 @dataclass
 class Table:
-    """One table of the dashboard as it goes into a file."""
+    """One table as it goes into a file."""
 
     title: str  # the sheet's name
     columns: Sequence[Column]
