@@ -32,6 +32,7 @@ from openkassa.reports import device_api as reports_device_api
 from openkassa.reports import views as reports_views
 from openkassa.sales import device_api as sales_device_api
 from openkassa.sales import views as sales_views
+from openkassa.shopdocs import api as shopdocs_api
 from openkassa.stats import api as stats_api
 from openkassa.stats import views as stats_views
 from openkassa.stock import api as stock_api
@@ -49,6 +50,8 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error_response(request: Request, error: DomainError, headers: dict[str, str] | None = None):
+    if shopdocs_api.serves(request.url.path):  # the ModulKassa-compatible API keeps its own error shape
+        return shopdocs_api.error_response(request, error, headers)
     if _wants_json(request):
         headers = dict(headers or {})
         if isinstance(error, Unauthorized) and request.url.path.startswith("/api/v1"):
@@ -159,6 +162,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         stock_views.router,
         stock_api.router,
         stock_device_api.router,
+        shopdocs_api.router,
     ):
         app.include_router(router)
     return app

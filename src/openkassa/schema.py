@@ -21,6 +21,7 @@ def load_models() -> None:
     from openkassa.points import models as _points  # noqa: F401
     from openkassa.reports import models as _reports  # noqa: F401
     from openkassa.sales import models as _sales  # noqa: F401
+    from openkassa.shopdocs import models as _shopdocs  # noqa: F401
     from openkassa.stats import models as _stats  # noqa: F401
     from openkassa.stock import models as _stock  # noqa: F401
 

@@ -8,7 +8,7 @@ import pytest
 ALL_SETTINGS_ON = (
     "carry_over_cash", "allow_deferred_receipts", "allow_price_change", "allow_return_without_receipt",
     "allow_free_price_sale", "pay_bonus_card", "pay_gift_certificate", "pay_advance", "allow_partial_payment",
-    "allow_credit",
+    "allow_credit", "online_shop",
 )
 
 FULL_FORM = {

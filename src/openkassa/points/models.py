@@ -41,6 +41,7 @@ class RetailPoint(IdMixin, Base):
     pay_advance: Mapped[bool] = mapped_column(default=False)
     allow_partial_payment: Mapped[bool] = mapped_column(default=False)
     allow_credit: Mapped[bool] = mapped_column(default=False)
+    online_shop: Mapped[bool] = mapped_column(default=False, server_default="0")  # takes an online shop's documents
 
     revision: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None]

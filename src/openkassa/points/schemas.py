@@ -133,6 +133,7 @@ class PointSettings(Strict):
     pay_advance: bool = False
     allow_partial_payment: bool = False
     allow_credit: bool = False
+    online_shop: bool = False  # takes an online shop's documents (the fiscalization API, /api/fn)
 
 
 class PointIn(PointSettings):

@@ -101,6 +101,8 @@ def create_point(session: Session, actor: Actor, *, data: NewPointIn) -> RetailP
     require(actor, Permission.MANAGE)
     lock_account(session, actor.account_id)
     require_feature(actor, Feature.POINTS, in_use=_active_points(session, actor.account_id))
+    if data.online_shop:
+        require_feature(actor, Feature.ONLINE_SHOP)
     if data.catalog == CatalogChoice.NEW:
         catalog = catalog_service.create_catalog(session, actor, name=data.name)
     else:
@@ -124,6 +126,8 @@ def create_point(session: Session, actor: Actor, *, data: NewPointIn) -> RetailP
 def update_point(session: Session, actor: Actor, *, point_id: uuid.UUID, data: PointIn) -> RetailPoint:
     require(actor, Permission.MANAGE)
     point = get_point(session, actor, point_id)
+    if data.online_shop and not point.online_shop:
+        require_feature(actor, Feature.ONLINE_SHOP)
     _apply(point, data)
     point.revision = next_revision(session, actor.account_id)
     return point

@@ -127,6 +127,9 @@ def update_point(request: Request, db: DbSession, actor: CurrentActor, point_id:
         service.update_point(db, actor, point_id=point_id, data=parse(PointIn, form))
     except Invalid as error:
         return _point_page(request, db, actor, existing, form=form, errors=error.fields, status_code=422)
+    except PlanLimit as error:  # a feature the plan does not include, switched on
+        return _point_page(request, db, actor, existing, form=form, errors={"online_shop": error.message},
+                           status_code=error.status)
     flash.add(request, _("The point is saved."))
     return see_other(f"/points/{point_id}")
 
