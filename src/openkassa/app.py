@@ -33,6 +33,7 @@ from openkassa.reports import views as reports_views
 from openkassa.sales import device_api as sales_device_api
 from openkassa.sales import views as sales_views
 from openkassa.shopdocs import api as shopdocs_api
+from openkassa.shopdocs import device_api as shopdocs_device_api
 from openkassa.stats import api as stats_api
 from openkassa.stats import views as stats_views
 from openkassa.stock import api as stock_api
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         stock_api.router,
         stock_device_api.router,
         shopdocs_api.router,
+        shopdocs_device_api.router,
     ):
         app.include_router(router)
     return app

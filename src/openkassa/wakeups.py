@@ -40,6 +40,12 @@ _listening: set[str] = set()  # the PostgreSQL URLs this process listens on
 
 def revision_taken(session: Session, account_id: uuid.UUID) -> None:
     """Say that this transaction took a revision of the account: its waiters wake when it commits."""
+    wake_on_commit(session, account_id)
+
+
+def wake_on_commit(session: Session, account_id: uuid.UUID) -> None:
+    """Wake the account's waiters when this transaction commits (a new revision, or anything else
+    they wait for: an online shop's document for its point's registers)."""
     session.info.setdefault(_BUMPED, set()).add(account_id)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, :account)"), {"channel": CHANNEL, "account": str(account_id)})

@@ -32,6 +32,7 @@ HANDLERS: dict[str, Handler | str] = {
     "catalog_import_check": "openkassa.catalog.imports:check_job",
     "catalog_import_apply": "openkassa.catalog.imports:apply_job",
     "report_build": "openkassa.reports.service:build",
+    "shopdocs_callback": "openkassa.shopdocs.service:callback_job",
 }
 HOUSEKEEPING: tuple[str, ...] = (
     "openkassa.ratelimit:purge",  # rate-limit attempts older than any window

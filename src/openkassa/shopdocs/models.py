@@ -75,6 +75,7 @@ class ShopDocument(IdMixin, Base):
     failure_type: Mapped[str] = mapped_column(String(32), default="")
     fiscal: Mapped[dict | None] = mapped_column(JSON)  # FiscalInfo once fiscalized
     device_id: Mapped[uuid.UUID | None]  # the register that took it
+    receipt_id: Mapped[uuid.UUID | None]  # the receipt it made (sales_documents.id; no foreign key: sales' table)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)  # sent, or re-queued: its place in the queue
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,22 +16,30 @@ import secrets
 import string
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import delete, select
+import httpx
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from openkassa import wakeups
 from openkassa.accounts import service as accounts_service
 from openkassa.accounts.plans import Feature
 from openkassa.accounts.roles import Permission
 from openkassa.accounts.service import Actor, require, require_feature
-from openkassa.db import utcnow
-from openkassa.errors import Forbidden, Invalid, NotFound, Unauthorized
+from openkassa.config import Settings
+from openkassa.db import Database, utcnow
+from openkassa.jobs import service as jobs
+from openkassa.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from openkassa.i18n import _
-from openkassa.ids import secret_hash
+from openkassa.ids import new_id, secret_hash
 from openkassa.points.models import Device, RetailPoint
-from openkassa.shopdocs.models import FAILED, QUEUED, REQUEUED, ShopAssociation, ShopDocument
+from openkassa.protocol import shopdocs as wire
+from openkassa.shopdocs.models import (COMPLETED, FAILED, PENDING, QUEUED, REQUEUED, WAIT_FOR_CALLBACK, WAITING,
+                                       ShopAssociation, ShopDocument)
 from openkassa.shopdocs.schemas import Problem, read_document
 
 PASSWORD_LENGTH = 16
@@ -46,6 +54,10 @@ ASSOCIATED, READY, FN_FAILED, DISABLED = "ASSOCIATED", "READY", "FAILED", "DISAB
 MESSAGES = {
     QUEUED: "Document queued for printing",
     REQUEUED: "Document requeued",
+    PENDING: "Document is being processed",
+    WAIT_FOR_CALLBACK: "Waiting for callback",
+    COMPLETED: "Document successfully completed",
+    "callback": "Document successfully completed with callback",
 }
 """The status messages plugins show (the first is the real server's, reference §6); protocol text,
 not translated."""
@@ -132,18 +144,22 @@ def submit(session: Session, association: ShopAssociation, raw: object) -> ShopD
         data = read_document(raw, zone=point.timezone)
     except Problem as problem:
         raise Invalid(str(problem)) from None
-    found = _find(session, point.id, data.external_id)
-    if found is not None:
-        return found
     now = utcnow()
-    dialect = session.get_bind().dialect.name
-    session.execute((pg_insert if dialect == "postgresql" else sqlite_insert)(ShopDocument).values(
-        id=uuid.uuid4(), account_id=point.account_id, point_id=point.id, external_id=data.external_id,
-        doc_num=data.doc_num, doc_type=data.doc_type, checkout_at=data.checkout_at, contact=data.contact,
-        response_url=data.response_url, total=data.total, content=data.content, status=QUEUED,
-        message=MESSAGES[QUEUED], failure_type="", queued_at=now, status_changed_at=now, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["point_id", "external_id"]))  # the same id sent twice at once
-    return _find(session, point.id, data.external_id)
+    row = dict(id=new_id(), account_id=point.account_id, point_id=point.id, external_id=data.external_id,
+               doc_num=data.doc_num, doc_type=data.doc_type, checkout_at=data.checkout_at, contact=data.contact,
+               response_url=data.response_url, total=data.total, content=data.content, status=QUEUED,
+               message=MESSAGES[QUEUED], failure_type="", fiscal=None, device_id=None, receipt_id=None, queued_at=now,
+               status_changed_at=now, created_at=now)
+    if session.execute(_INSERT[session.get_bind().dialect.name], row).first() is None:
+        return _find(session, point.id, data.external_id)  # sent before (or just now, by a retry racing it)
+    wakeups.wake_on_commit(session, point.account_id)  # the point's registers waiting for documents
+    return ShopDocument(**row)  # as stored: answered without reading it back
+
+
+_INSERT = {dialect: statement(ShopDocument.__table__).on_conflict_do_nothing(index_elements=["point_id", "external_id"])
+           .returning(ShopDocument.__table__.c.id) for dialect, statement in (("postgresql", pg_insert),
+                                                                             ("sqlite", sqlite_insert))}
+"""One statement, compiled once: a document is queued unless the point has its id already."""
 
 
 def document_of(session: Session, association: ShopAssociation, external_id: str) -> ShopDocument:
@@ -168,3 +184,107 @@ def requeue(session: Session, association: ShopAssociation, external_id: str) ->
 def _find(session: Session, point_id: uuid.UUID, external_id: str) -> ShopDocument | None:
     return session.scalar(select(ShopDocument).where(ShopDocument.point_id == point_id,
                                                      ShopDocument.external_id == external_id[:256]))
+
+
+# --- the register's side --------------------------------------------------------------------------
+
+TAKE_LIMIT = 10  # documents a register takes at once: a minute's work at most
+CALLBACK_TIMEOUT = 20.0  # seconds a shop has to answer its callback
+CALLBACK_REDIRECTS = 3
+
+
+def waiting(session: Session, *, point_id: uuid.UUID) -> int:
+    """How many documents wait in the point's queue (the long poll's question)."""
+    return session.scalar(select(func.count()).select_from(ShopDocument).where(
+        ShopDocument.point_id == point_id, ShopDocument.status.in_(WAITING)))
+
+
+def take(session: Session, *, device: Device, point: RetailPoint, limit: int = TAKE_LIMIT) -> list[ShopDocument]:
+    """The point's next documents for this register, oldest first, now PENDING for it: first those
+    it took before and has not reported (it restarted; its journal knows whether it made them),
+    then the queue's. Two registers of a point never take the same document (the rows are locked,
+    skipping those another is taking)."""
+    if not point.online_shop:
+        return []
+    mine = list(session.scalars(select(ShopDocument).where(
+        ShopDocument.point_id == point.id, ShopDocument.status == PENDING, ShopDocument.device_id == device.id)
+        .order_by(ShopDocument.queued_at, ShopDocument.id).limit(limit)))
+    fresh = list(session.scalars(select(ShopDocument).where(
+        ShopDocument.point_id == point.id, ShopDocument.status.in_(WAITING))
+        .order_by(ShopDocument.queued_at, ShopDocument.id).limit(limit - len(mine))
+        .with_for_update(skip_locked=True))) if len(mine) < limit else []
+    now = utcnow()
+    for document in fresh:
+        document.status, document.message, document.device_id = PENDING, MESSAGES[PENDING], device.id
+        document.status_changed_at = now
+    session.flush()
+    return mine + fresh
+
+
+def report(session: Session, *, device: Device, point: RetailPoint, document_id: uuid.UUID,
+           result: wire.Result) -> ShopDocument:
+    """What the register made of a document it took: the receipt's fiscal details (then the shop is
+    called back when it gave a `responseURL`, else the document is COMPLETED), or why it failed.
+    Reported twice (an answer lost on the way), the first report stands."""
+    document = session.scalar(select(ShopDocument).where(ShopDocument.id == document_id,
+                                                          ShopDocument.point_id == point.id).with_for_update())
+    if document is None:
+        raise NotFound(_("Document not found."))
+    if document.fiscal is not None or (document.status == FAILED and result.failure is not None):
+        return document
+    if document.status != PENDING or document.device_id != device.id:
+        raise Conflict(_("The document is not this register's to report: it is {status}.").format(status=document.status))
+    now = utcnow()
+    document.status_changed_at = now
+    if result.failure is not None:
+        document.status, document.failure_type, document.message = FAILED, result.failure.type, result.failure.message
+    else:
+        document.fiscal, document.receipt_id = result.fiscal.model_dump(), result.receipt_id
+        if document.response_url:
+            document.status, document.message = WAIT_FOR_CALLBACK, MESSAGES[WAIT_FOR_CALLBACK]
+            jobs.enqueue(session, "shopdocs_callback", {"document_id": str(document.id)})
+        else:
+            document.status, document.message = COMPLETED, MESSAGES[COMPLETED]
+    session.flush()
+    return document
+
+
+def callback_job(settings: Settings, payload: dict) -> None:
+    """The outbox job "shopdocs_callback": tell the shop its document is fiscalized (reference §8.2:
+    a GET of its `responseURL` with `status=SUCCESS` and the receipt's `qr` added to its own query);
+    a 2xx answer completes the document, anything else is retried with the outbox's back-off. Sent
+    from the worker, with no transaction open meanwhile: the shop may read the status while it
+    answers (and sees WAIT_FOR_CALLBACK with the fiscal details)."""
+    db = Database(settings.sqlalchemy_url)
+    try:
+        with db.transaction() as session:
+            document = session.get(ShopDocument, uuid.UUID(payload["document_id"]))
+            if document is None or document.status != WAIT_FOR_CALLBACK:
+                return  # completed by an earlier delivery
+            url, qr = document.response_url, document.fiscal["qr"]
+        answer = _get(url, qr)
+        if not answer.is_success:
+            raise CallbackRefused(f"the shop answered {answer.status_code}")
+        with db.transaction(immediate=True) as session:
+            document = session.get(ShopDocument, uuid.UUID(payload["document_id"]))
+            if document.status == WAIT_FOR_CALLBACK:
+                document.status, document.message = COMPLETED, MESSAGES["callback"]
+                document.status_changed_at = utcnow()
+    finally:
+        db.dispose()
+
+
+class CallbackRefused(Exception):
+    """The shop did not answer its callback with 2xx: the outbox tries again later."""
+
+
+def _get(url: str, qr: str) -> httpx.Response:
+    with httpx.Client(timeout=CALLBACK_TIMEOUT, follow_redirects=True, max_redirects=CALLBACK_REDIRECTS) as client:
+        return client.get(_with_query(url, status="SUCCESS", qr=qr))
+
+
+def _with_query(url: str, **extra: str) -> str:
+    """The shop's own address with our parameters added to its query (its token and order id kept)."""
+    parts = urlsplit(url)
+    query = parts.query + ("&" if parts.query else "") + urlencode(extra, quote_via=quote)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("failure_type", sa.String(length=32), nullable=False),
         sa.Column("fiscal", sa.JSON(), nullable=True),
         sa.Column("device_id", sa.Uuid(), nullable=True),
+        sa.Column("receipt_id", sa.Uuid(), nullable=True),
         sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
