@@ -24,6 +24,7 @@ import httpx
 from pydantic import ValidationError
 
 from openkassa.protocol import documents as protocol_documents
+from openkassa.protocol import shopdocs
 from openkassa.protocol.changes import LINE, Line
 from openkassa.protocol.stock import ProductBalance
 from openkassa.register.catalog import CutStream, LocalCatalog
@@ -175,6 +176,24 @@ class ServerClient:
             return ProductBalance.model_validate_json(_checked(response).content).quantity
         except ValidationError as error:
             raise Incompatible(f"a stock answer this register cannot read: {error}") from error
+
+    def take_shop_documents(self, wait: float = 0) -> list[shopdocs.ShopDocument]:
+        """The point's next online-shop documents for this register (`protocol.shopdocs`), waiting up
+        to `wait` seconds for one when none waits."""
+        with _reaching():
+            response = self._http.post(self._url("/shop-documents/take"), params={"wait": wait},
+                                       headers=self._authorization(), timeout=wait + 30)
+        try:
+            return shopdocs.Taken.model_validate_json(_checked(response).content).documents
+        except ValidationError as error:
+            raise Incompatible(f"online-shop documents this register cannot read: {error}") from error
+
+    def report_shop_document(self, document_id: uuid.UUID, result: shopdocs.Result) -> None:
+        """What the register made of an online-shop document it took."""
+        with _reaching():
+            response = self._http.post(self._url(f"/shop-documents/{document_id}/result"),
+                                       json=result.model_dump(mode="json"), headers=self._authorization())
+        _checked(response)
 
     def register_drive(self, fn_serial: str, key: bytes) -> None:
         """Tell the server the key the register's software drive signs with (`protocol.documents.DriveKey`)."""

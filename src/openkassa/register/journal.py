@@ -246,6 +246,11 @@ class Journal:
         rows = self._rows("SELECT body FROM outbox WHERE id = ?", (str(receipt_id),))
         return protocol.Receipt.model_validate_json(rows[0][0])
 
+    def made(self, receipt_id: uuid.UUID) -> protocol.Receipt | None:
+        """The receipt made here under this id, or None (never, or not signed yet)."""
+        rows = self._rows("SELECT body FROM outbox WHERE id = ?", (str(receipt_id),))
+        return protocol.Receipt.model_validate_json(rows[0][0]) if rows else None
+
     def returns_of(self, original_id: uuid.UUID) -> list[protocol.Receipt]:
         rows = self._rows("SELECT o.body FROM receipts r JOIN outbox o ON o.id = r.id WHERE r.original_id = ?",
                           (str(original_id),))

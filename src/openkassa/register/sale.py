@@ -32,6 +32,7 @@ class CartLine:
     kind: ItemType = ItemType.GOODS
     discount: int = 0
     origin: int | None = None  # a return by receipt: the line of the original receipt this gives back
+    method: PaymentMethod | None = None  # 1214 when the line says (an online shop's prepayment); else the receipt's
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def close(lines: list[CartLine], tenders: list[Tender], *, tax_system: TaxSystem
         method = PaymentMethod.CREDIT if settled.payments.credit == settled.total else PaymentMethod.PARTIAL_PAYMENT_AND_CREDIT
     items = tuple(
         fiscal.Item(name=line.name, price=done.price, quantity=done.quantity, amount=done.amount, vat=done.vat,
-                    vat_amount=done.vat_amount, payment_method=method, item_type=line.kind, unit=line.unit)
+                    vat_amount=done.vat_amount, payment_method=line.method or method, item_type=line.kind,
+                    unit=line.unit)
         for line, done in zip(lines, settled.lines, strict=True))
     draft = fiscal.Receipt(
         settlement=settlement, tax_system=tax_system, items=items, total=settled.total,

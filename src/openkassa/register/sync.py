@@ -7,7 +7,8 @@ drive registered for the point, its key told to the server. `Link` then does the
   and each OFD acknowledgement in the answers takes its document out of the drive's unsent queue;
 - pull: the changes stream since the catalog's revision, as a long poll, so a change made in the ЛК
   reaches the screen in about a second;
-- heartbeat: the app version, the drive, its unsent documents and the last OFD exchange.
+- heartbeat: the app version, the drive, its unsent documents and the last OFD exchange;
+- the online shop's documents of the point (`register.shop.Desk`): taken, fiscalized, reported.
 
 `Link.run` keeps both going in two threads until stopped (the Textual app runs it as a worker,
 `--headless` as the whole program): a pusher woken by every new document (`nudge`) or every few
@@ -30,6 +31,7 @@ import httpx
 
 from openkassa.fiscal.ofd import Acknowledgement
 from openkassa.register.client import ServerClient, SyncError, Unauthorized
+from openkassa.register.shop import Desk
 from openkassa.register.till import Till, TillError
 
 log = logging.getLogger(__name__)
@@ -161,9 +163,12 @@ class Link:
     # --- running ------------------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Push and pull until `stop` is set (or the register is unbound)."""
+        """Push and pull, and serve the online shop's documents (`register.shop`), until `stop` is
+        set (or the register is unbound)."""
         puller = threading.Thread(target=self._pull_loop, args=(stop,), name="register-pull", daemon=True)
         puller.start()
+        desk = Desk(self.till, self.client, made=self.nudge)
+        threading.Thread(target=desk.run, args=(stop,), name="register-shop", daemon=True).start()
         try:
             self._push_loop(stop)
         except BaseException as error:  # the screen shows the link as down, with why

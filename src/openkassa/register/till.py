@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -143,6 +144,7 @@ class Till:
         self._clock = clock
         self.cashier: CashierLine | None = None
         self.cart = Cart()
+        self._fiscal_lock = threading.RLock()  # the screen and the online-shop desk take turns at the drive
 
     @classmethod
     def open(cls, folder: str | Path, *, clock: Callable[[], datetime] | None = None) -> Till:
@@ -291,6 +293,10 @@ class Till:
     def _fiscal(self, kind: str, body: dict, form: Callable[[], fiscal.Document]) -> tuple[protocol.Document, fiscal.Document]:
         """Steps 1–3 of the module docstring for one fiscal document: `body` is the document to upload
         (its `fiscal` empty; `cart`, for a receipt, to resume it if the drive never signs)."""
+        with self._fiscal_lock:
+            return self._fiscal_unlocked(kind, body, form)
+
+    def _fiscal_unlocked(self, kind: str, body: dict, form: Callable[[], fiscal.Document]) -> tuple[protocol.Document, fiscal.Document]:
         drive = self._drive()
         document_id = uuid.UUID(body["id"])
         self.journal.intend(document_id, kind, body, drive.status().last_document_number + 1)
@@ -687,6 +693,58 @@ class Till:
         document, signed = self._fiscal("receipt", body, lambda: drive.receipt(closed.draft, request_id=str(document_id)))
         self.cart = Cart()
         return Done(document=document, receipt=signed, change=closed.change)
+
+    # --- an online shop's documents ----------------------------------------------------------------------
+
+    SHOP_CASHIER = "Интернет-магазин"
+
+    def kkt_serial(self) -> str:
+        registration = self._drive().status().registration
+        return registration.kkt_serial if registration is not None else ""
+
+    def shop_receipt(self, document, lines: list[sale.CartLine], tenders: list[sale.Tender]) -> tuple[fiscal.Receipt, datetime]:
+        """A receipt of an online shop's document (`protocol.shopdocs.ShopDocument`, its lines and
+        tenders as `register.shop` reads them), under the document's id: made once, and the one made
+        before when asked again. Opens the shift when none is open, and closes one past its 24 hours
+        first (with the cash the drive counts in the drawer), so no cashier is needed. Returns the
+        signed receipt and when it was made."""
+        with self._fiscal_lock:
+            self._settled()
+            made = self.journal.made(document.id)
+            if made is not None:
+                return fiscal.decode(made.fiscal), made.made_at
+            drive = self._drive()
+            self._shift_for_shop(drive)
+            name = (document.cashier.get("name") or self.SHOP_CASHIER)[:64]
+            inn = document.cashier.get("inn") or None
+            point = self.point
+            tax_system = TaxSystem(document.tax_system or point.default_tax_system)
+            try:
+                closed = sale.close(lines, tenders, tax_system=tax_system, settlement=SettlementType(document.settlement),
+                                    cashier=name, cashier_inn=inn, buyer_contact=_contact(document.contact) or None,
+                                    sender_email=self.journal.get("sender_email", "receipts@openkassa.invalid"))
+                body = sale.document(closed, None, id=document.id, made_at=self.now(), shift=max(1, drive.status().shift),
+                                     cashier_id=None).model_dump(mode="json")
+            except FiscalError as error:
+                raise TillError(f"Документ не проходит проверку: {error}") from error
+            except ValidationError as error:
+                raise TillError(f"Документ не проходит проверку: {_first_problem(error)}") from None
+            uploaded, signed = self._fiscal_unlocked("receipt", body, lambda: drive.receipt(
+                closed.draft, request_id=str(document.id)))
+            return signed, uploaded.made_at
+
+    def _shift_for_shop(self, drive: SoftwareDrive) -> None:
+        state = drive.status().shift_state
+        if state is ShiftState.EXPIRED:
+            counted = drive.x_report().cash_in_drawer
+            body = protocol.ShiftClose(id=uuid.uuid4(), made_at=self.now(), cashier_id=None, shift=drive.status().shift,
+                                       counted_cash=max(counted, 0), carried_over=0, fiscal=b"").model_dump(mode="json")
+            self._fiscal_unlocked("shift_close", body, lambda: drive.close_shift(cashier=self.SHOP_CASHIER))
+            state = ShiftState.CLOSED
+        if state is ShiftState.CLOSED:
+            body = protocol.ShiftOpen(id=uuid.uuid4(), made_at=self.now(), cashier_id=None, shift=drive.status().shift + 1,
+                                      cash=0, fiscal=b"").model_dump(mode="json")
+            self._fiscal_unlocked("shift_open", body, lambda: drive.open_shift(cashier=self.SHOP_CASHIER))
 
     # --- returns and corrections -------------------------------------------------------------------------
 
