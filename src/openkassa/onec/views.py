@@ -129,7 +129,10 @@ def exchange_page(request: Request, db: DbSession, actor: CurrentActor, point: s
 def switch_on(request: Request, db: DbSession, actor: CurrentActor, point: str = ""):
     """Switch the exchange on, or give it a new password: the password is shown this once."""
     chosen = point_of(db, actor, point)
-    exchange, password = service.switch_on(db, actor, chosen.catalog_id)
+    try:
+        _exchange, password = service.switch_on(db, actor, chosen.catalog_id)
+    except PlanLimit as error:
+        return _page(request, db, actor, chosen, status_code=error.status, refusal=error)
     return _page(request, db, actor, chosen, password=password)
 
 
