@@ -199,3 +199,27 @@ def _all(db, point):
     with db.transaction() as session:
         return [{"external_id": product.external_id, "price": product.price, "vat": product.vat}
                 for product in session.scalars(select(Product).where(Product.catalog_id == uuid.UUID(point["catalog_id"])))]
+
+
+def test_a_barcode_moved_between_two_products_in_1c_moves_here_too(owner, point, shelf):
+    # given the export imported: the mat has 8809288404089
+    upload(owner, point, "dobromyslov-import0_1.xml")
+    products = shelf.products()
+    other_name, other = next((name, product) for name, product in products.items() if product["barcodes"] and name != MAT)
+    # when 1C swaps the barcodes of the mat and another product
+    swapped = (sample("dobromyslov-import0_1.xml").replace(b"8809288404089", b"SWAP")
+               .replace(other["barcodes"][0].encode(), b"8809288404089").replace(b"SWAP", other["barcodes"][0].encode()))
+    response = upload(owner, point, files=[("import0_1.xml", swapped)])
+    # then both cards are changed, each with the other's code
+    assert "changed: 2," in response.text, response.text
+    products = shelf.products()
+    assert products[MAT]["barcodes"] == other["barcodes"] and products[other_name]["barcodes"] == ["8809288404089"]
+
+
+def test_a_product_deleted_in_1c_is_archived(owner, point, shelf):
+    upload(owner, point, "electrotech-import.xml")
+    deleted = sample("electrotech-import.xml").replace("<Ид>7c63329c-7b37-11ee-802b-e0b9a548d6d8</Ид>".encode(),
+                                                        "<Ид>7c63329c-7b37-11ee-802b-e0b9a548d6d8</Ид><ПометкаУдаления>true</ПометкаУдаления>".encode(), 1)
+    response = upload(owner, point, files=[("import.xml", deleted)])
+    assert "changed: 1, unchanged: 2" in response.text
+    assert shelf.products()[SWITCH]["archived"] is True
