@@ -136,3 +136,13 @@ def test_the_start_plan_cannot_switch_the_exchange_on(db, new_browser):
     assert response.status_code == 402
     assert "Your plan «Starter» does not include 1c exchange. Upgrade the plan to use it." in response.text
     assert "onec-password" not in response.text
+
+
+def test_guessing_passwords_is_stopped(owner, point, one_c):
+    # given 20 wrong passwords from one network
+    login, password = switch_on(owner, point)
+    for _n in range(20):
+        assert checkauth(one_c, login, "guess").status_code == 401
+    # then even the right one waits
+    answer = checkauth(one_c, login, password)
+    assert answer.status_code == 429 and answer.text.startswith("failure\n") and int(answer.headers["retry-after"]) > 0

@@ -17,6 +17,7 @@ import shutil
 import uuid
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openkassa import ratelimit
 from openkassa.accounts.plans import Feature
 from openkassa.accounts.roles import Permission
 from openkassa.accounts.service import Actor, lock_account, owner_actor, require, require_feature
@@ -43,6 +45,8 @@ from openkassa.passwords import hash_password, verify_password
 FILE_LIMIT = 100 * 1024 * 1024  # bytes of one exchange file (1C sends bigger ones in chunks of this size)
 FOLDER_LIMIT = 500 * 1024 * 1024  # bytes an exchange may store at once, unzipped
 COOKIE = "openkassa_1c"
+CHECKAUTH_FAILURES = 20  # wrong exchange passwords from one network …
+CHECKAUTH_WINDOW = timedelta(minutes=15)  # … in this long
 PROBLEMS_SHOWN = 50
 _LIMITS = {"name": 128, "article": 64, "code": 64}
 
@@ -357,9 +361,13 @@ def _exchange_account(session: Session, login: str, password: str) -> tuple[uuid
     return exchange.account_id, exchange.catalog_id
 
 
-def check_auth(session: Session, login: str, password: str) -> tuple[OnecExchange, str]:
-    """`mode=checkauth`: check the login, start a new exchange (its files emptied); answer the cookie's value."""
+def check_auth(session: Session, login: str, password: str, *, ip: str) -> tuple[OnecExchange, str]:
+    """`mode=checkauth`: check the login, start a new exchange (its files emptied); answer the cookie's value.
+
+    Wrong passwords are counted per network (each costs an argon2 check); a right one takes its attempt back."""
+    guess = ratelimit.attempt(session, f"1c-ip:{ratelimit.network(ip)}", limit=CHECKAUTH_FAILURES, window=CHECKAUTH_WINDOW)
     _account_id, catalog_id = _exchange_account(session, login, password)
+    ratelimit.forgive(session, guess)
     exchange = session.scalars(select(OnecExchange).where(OnecExchange.catalog_id == catalog_id)).one()
     cookie = new_secret()
     exchange.session_hash = secret_hash(cookie)

@@ -20,11 +20,11 @@ from openkassa.accounts.deps import CurrentActor
 from openkassa.accounts.plans import Feature, Plan, allows
 from openkassa.accounts.roles import Permission
 from openkassa.catalog.views import Listing, point_of
-from openkassa.errors import DomainError, Invalid, PlanLimit, Unauthorized
+from openkassa.errors import DomainError, Invalid, PlanLimit, TooManyRequests, Unauthorized
 from openkassa.i18n import _
 from openkassa.onec import service
 from openkassa.web import flash
-from openkassa.web.deps import DbSession, FormData, require_csrf
+from openkassa.web.deps import ClientIp, DbSession, FormData, require_csrf
 from openkassa.web.templating import render, see_other
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
@@ -55,7 +55,8 @@ def _failure(error: DomainError) -> str:
 
 
 @exchange_router.api_route("/1c/exchange", methods=["GET", "POST"])
-async def exchange(request: Request, db: DbSession, type: str = "", mode: str = "", filename: str = ""):  # noqa: A002
+async def exchange(request: Request, db: DbSession, ip: ClientIp, type: str = "", mode: str = "",  # noqa: A002
+                   filename: str = ""):
     """1C's calls of a catalog exchange (type=catalog): checkauth, init, file, import."""
     settings = request.app.state.settings
     if type != "catalog":
@@ -65,7 +66,7 @@ async def exchange(request: Request, db: DbSession, type: str = "", mode: str = 
             credentials = _basic(request)
             if credentials is None:
                 raise Unauthorized(_("Wrong 1C exchange login or password."))
-            found, cookie = await run_in_threadpool(service.check_auth, db, *credentials)
+            found, cookie = await run_in_threadpool(lambda: service.check_auth(db, *credentials, ip=ip))
             await run_in_threadpool(service.exchange_actor, db, found)
             service.empty_folder(settings.data_dir, found)
             return _text(f"success\n{service.COOKIE}\n{cookie}")
@@ -73,8 +74,9 @@ async def exchange(request: Request, db: DbSession, type: str = "", mode: str = 
         if mode == "init":
             return _text(f"zip=yes\nfile_limit={service.FILE_LIMIT}")
         if mode == "file":
-            body = await request.body()
-            if len(body) > service.FILE_LIMIT:
+            declared = request.headers.get("content-length", "")
+            body = b"" if declared.isdigit() and int(declared) > service.FILE_LIMIT else await request.body()
+            if len(body) > service.FILE_LIMIT or not body and declared.isdigit() and int(declared) > 0:
                 return _text("failure\n" + _("A chunk may have at most {limit} bytes.").format(limit=service.FILE_LIMIT))
             await run_in_threadpool(service.receive_chunk, settings.data_dir, found, filename, body)
             return _text("success")
@@ -83,6 +85,8 @@ async def exchange(request: Request, db: DbSession, type: str = "", mode: str = 
         return _text("failure\n" + _("Unknown mode «{mode}».").format(mode=mode))
     except Unauthorized as error:
         return _text("failure\n" + error.message, 401, **{"WWW-Authenticate": 'Basic realm="OpenKassa 1C"'})
+    except TooManyRequests as error:
+        return _text("failure\n" + error.message, 429, **{"Retry-After": str(error.retry_after)})
     except (Invalid, PlanLimit) as error:
         return _text(_failure(error))
 
@@ -139,7 +143,10 @@ def switch_on(request: Request, db: DbSession, actor: CurrentActor, point: str =
 @router.post("/products/1c/off")
 def switch_off(request: Request, db: DbSession, actor: CurrentActor, point: str = ""):
     chosen = point_of(db, actor, point)
+    exchange = service.get_exchange(db, actor, chosen.catalog_id)
     service.switch_off(db, actor, chosen.catalog_id)
+    if exchange is not None:
+        service.empty_folder(request.app.state.settings.data_dir, exchange)
     flash.add(request, _("The 1C exchange is switched off; its login no longer works."))
     return see_other(_url(chosen))
 
