@@ -129,8 +129,17 @@ class Package:
     offers: OffersFile | None = None
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+    """The element's name without its namespace (`{urn:1C.ru:commerceml_2}Товар` → `Товар`)."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        if len(_LOCAL_NAMES) < 10_000:  # the names of a schema; a file of made-up names fills no memory
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def read(stream: BinaryIO, name: str = "") -> Package:
@@ -169,33 +178,39 @@ class _Reader:
         path: list[str] = []
         parents: list[ET.Element] = []
         groups: list[ET.Element] = []
+        inside = 0  # depth within a Товар or Предложение: its descendants need no bookkeeping (most events)
         for event, element in events:
+            if inside:
+                inside += 1 if event == "start" else -1
+                if inside:
+                    continue
+                (self._item if local(element.tag) == "Товар" else self._offer)(element)
+                parents[-1].remove(element)  # the record is kept; the element goes
+                continue
             name = local(element.tag)
             if event == "start":
                 if not path and name != ROOT:
                     raise CommerceMLError([Problem(f"<{name}>", _("The root element should be «{root}»: this is not a CommerceML file.")
                                                    .format(root=ROOT))])
+                depth = len(path)
+                if (name == "Товар" and depth == 3 and path[1:] == ["Каталог", "Товары"]
+                        or name == "Предложение" and depth == 3 and path[2] == "Предложения" and self.package.offers is not None):
+                    inside = 1
+                    continue
                 path.append(name)
                 parents.append(element)
-                if name == "Каталог" and len(path) == 2:
+                if name == "Каталог" and depth == 1:
                     self.package.catalog = self.package.catalog or CatalogFile()
-                elif name in ("ПакетПредложений", "ИзмененияПакетаПредложений") and len(path) == 2:
+                elif name in ("ПакетПредложений", "ИзмененияПакетаПредложений") and depth == 1:
                     self.package.offers = OffersFile()
-                elif name == "Группа" and path[:2] == [ROOT, "Классификатор"]:
+                elif name == "Группа" and path[1] == "Классификатор":
                     groups.append(element)
                 continue
             path.pop()
             parents.pop()
-            where = path[1:] if path else []
-            if name == "Товар" and where == ["Каталог", "Товары"]:
-                self._item(element)
-                parents[-1].remove(element)  # the record is kept; the element goes
-            elif name == "Предложение" and len(where) == 2 and where[1] == "Предложения":
-                self._offer(element)
-                parents[-1].remove(element)
-            elif name == "ТипЦены" and len(where) == 2 and where[1] == "ТипыЦен":
+            if name == "ТипЦены" and len(path) == 3 and path[2] == "ТипыЦен" and self.package.offers is not None:
                 self._price_type(element)
-            elif name == "Группа" and path[:2] == [ROOT, "Классификатор"]:
+            elif name == "Группа" and len(path) > 1 and path[1] == "Классификатор":
                 groups.pop()
                 self._group(element, groups[-1] if groups else None)
             elif name == "Классификатор" and len(path) == 1:

@@ -259,8 +259,8 @@ def _prices(offers: OffersFile | None, price_type: str, outcome: Outcome,
         return {}, {}
     barcodes = {offer.external_id: offer.barcodes for offer in offers.offers if offer.barcodes}
     chosen = commerceml.chosen_price_type(offers.price_types, price_type)
-    if chosen is None:
-        if offers.price_types or price_type:
+    if chosen is None:  # a file of stock balances alone (rests.xml) declares no price types: nothing to say
+        if offers.price_types:
             problems["ТипыЦен"] = _("There is no price type «{wanted}» in offers.xml; it has: {names}.").format(
                 wanted=price_type, names=", ".join(kind.name for kind in offers.price_types) or "—")
         return {}, barcodes
