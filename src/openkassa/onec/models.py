@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkassa.db import Base, IdMixin, utcnow
@@ -30,5 +30,17 @@ class OnecExchange(IdMixin, Base):
     price_type: Mapped[str] = mapped_column(String(128), default="")  # "" is «Розничная…», else the first
     session_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_exchange_at: Mapped[datetime | None]
-    last_result: Mapped[str] = mapped_column(String(2000), default="")
+    last_exchange_at: Mapped[datetime | None]  # the last `import` call; its result is the newest OnecExchangeRun
+
+
+class OnecExchangeRun(IdMixin, Base):
+    """One `import` call of an exchange and what it did (or why it was refused), for the page's history."""
+
+    __tablename__ = "onec_exchange_runs"
+    __table_args__ = (Index("ix_onec_exchange_runs_exchange_at", "exchange_id", "at"),)
+
+    exchange_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onec_exchanges.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    filename: Mapped[str] = mapped_column(String(200))
+    succeeded: Mapped[bool]
+    result: Mapped[str] = mapped_column(String(2000))

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from openkassa import ratelimit
@@ -39,7 +39,7 @@ from openkassa.ids import new_secret, secret_hash
 from openkassa.money import MAX_KOPECKS
 from openkassa.onec import commerceml
 from openkassa.onec.commerceml import CatalogFile, CommerceMLError, OffersFile, Package
-from openkassa.onec.models import OnecExchange
+from openkassa.onec.models import OnecExchange, OnecExchangeRun
 from openkassa.passwords import hash_password, verify_password
 
 FILE_LIMIT = 100 * 1024 * 1024  # bytes of one exchange file (1C sends bigger ones in chunks of this size)
@@ -48,6 +48,7 @@ COOKIE = "openkassa_1c"
 CHECKAUTH_FAILURES = 20  # wrong exchange passwords from one network …
 CHECKAUTH_WINDOW = timedelta(minutes=15)  # … in this long
 PROBLEMS_SHOWN = 50
+RUNS_KEPT = 20  # import calls of an exchange kept for its page
 _LIMITS = {"name": 128, "article": 64, "code": 64}
 
 
@@ -468,7 +469,22 @@ def _extract(archive: Path, target: Path) -> None:
     archive.unlink()
 
 
-def record(session: Session, exchange: OnecExchange, result: str) -> None:
-    """Keep what the last exchange call did, for the page «Обмен с 1С»."""
+def record(session: Session, exchange: OnecExchange, filename: str, result: str, *, succeeded: bool) -> None:
+    """Keep what an `import` call did, for the page «Обмен с 1С»; the oldest beyond RUNS_KEPT go."""
     exchange.last_exchange_at = utcnow()
-    exchange.last_result = result[:2000]
+    session.add(OnecExchangeRun(exchange_id=exchange.id, at=exchange.last_exchange_at, filename=filename[:200],
+                                succeeded=succeeded, result=result[:2000]))
+    session.flush()
+    kept = select(OnecExchangeRun.id).where(OnecExchangeRun.exchange_id == exchange.id).order_by(
+        OnecExchangeRun.at.desc(), OnecExchangeRun.id.desc()).limit(RUNS_KEPT)
+    session.execute(delete(OnecExchangeRun).where(OnecExchangeRun.exchange_id == exchange.id,
+                                                  OnecExchangeRun.id.not_in(kept)))
+
+
+def runs(session: Session, actor: Actor, exchange: OnecExchange) -> list[OnecExchangeRun]:
+    """The exchange's last `import` calls, newest first."""
+    require(actor, Permission.VIEW)
+    if exchange.account_id != actor.account_id:
+        raise NotFound()
+    return list(session.scalars(select(OnecExchangeRun).where(OnecExchangeRun.exchange_id == exchange.id)
+                                .order_by(OnecExchangeRun.at.desc(), OnecExchangeRun.id.desc()).limit(RUNS_KEPT)))

@@ -96,10 +96,10 @@ def _import(db, data_dir, found, filename: str) -> str:
     try:
         outcome = service.import_file(db, data_dir, found, filename)
     except (Invalid, PlanLimit) as error:
-        service.record(db, found, _failure(error))
+        service.record(db, found, filename, _failure(error).removeprefix("failure\n"), succeeded=False)
         raise
     if outcome is not None:
-        service.record(db, found, f"{service.safe_name(filename)}: {outcome.summary()}")
+        service.record(db, found, filename, outcome.summary(), succeeded=True)
         return "success\n" + outcome.summary()
     return "success"
 
@@ -119,7 +119,7 @@ def _page(request: Request, db, actor, point, *, status_code: int = 200, **conte
     exchange = service.get_exchange(db, actor, point.catalog_id)
     context = {"refusal": None, "outcome": None, "password": "", "price_type_error": "", **context}
     return render(request, "onec/exchange.html", status_code=status_code, section="products", point=point,
-                  exchange=exchange, url=str(request.base_url).rstrip("/") + "/1c/exchange",
+                  exchange=exchange, runs=service.runs(db, actor, exchange) if exchange else [], url=str(request.base_url).rstrip("/") + "/1c/exchange",
                   can_manage=actor.can(Permission.MANAGE), back=Listing(point.id).url(), **context)
 
 

@@ -2,7 +2,8 @@
 
 - `products.external_id` with a unique index per catalog: a product found again by its 1C Ид;
   added with a plain ALTER TABLE (no batch), so SQLite keeps the table and its search triggers;
-- `onec_exchanges`: the exchange login of a catalog, its password's hash, the last exchange.
+- `onec_exchanges`: the exchange login of a catalog, its password's hash, its price type;
+- `onec_exchange_runs`: each `import` call of an exchange and its result (the last 20 are kept).
 
 Revision ID: 0013
 Revises: 0010
@@ -35,7 +36,6 @@ def upgrade() -> None:
         sa.Column("session_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_exchange_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_result", sa.String(length=2000), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_onec_exchanges_account_id_accounts")),
         sa.ForeignKeyConstraint(["catalog_id"], ["catalogs.id"], name=op.f("fk_onec_exchanges_catalog_id_catalogs"),
                                 ondelete="CASCADE"),
@@ -44,9 +44,24 @@ def upgrade() -> None:
         sa.UniqueConstraint("login", name=op.f("uq_onec_exchanges_login")),
     )
     op.create_index(op.f("ix_onec_exchanges_account_id"), "onec_exchanges", ["account_id"])
+    op.create_table(
+        "onec_exchange_runs",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("exchange_id", sa.Uuid(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("succeeded", sa.Boolean(), nullable=False),
+        sa.Column("result", sa.String(length=2000), nullable=False),
+        sa.ForeignKeyConstraint(["exchange_id"], ["onec_exchanges.id"], name=op.f("fk_onec_exchange_runs_exchange_id_onec_exchanges"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_onec_exchange_runs")),
+    )
+    op.create_index("ix_onec_exchange_runs_exchange_at", "onec_exchange_runs", ["exchange_id", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_onec_exchange_runs_exchange_at", table_name="onec_exchange_runs")
+    op.drop_table("onec_exchange_runs")
     op.drop_index(op.f("ix_onec_exchanges_account_id"), table_name="onec_exchanges")
     op.drop_table("onec_exchanges")
     op.drop_index("uq_products_catalog_external", table_name="products")
