@@ -28,7 +28,7 @@ class OnecExchange(IdMixin, Base):
     login: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     price_type: Mapped[str] = mapped_column(String(128), default="")  # "" is «Розничная…», else the first
-    session_hash: Mapped[str] = mapped_column(String(64), default="")
+    session_hash: Mapped[str] = mapped_column(String(64), default="", index=True)  # each file chunk finds its exchange by it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_exchange_at: Mapped[datetime | None]  # the last `import` call; its result is the newest OnecExchangeRun
 

@@ -119,7 +119,8 @@ def _page(request: Request, db, actor, point, *, status_code: int = 200, **conte
     exchange = service.get_exchange(db, actor, point.catalog_id)
     context = {"refusal": None, "outcome": None, "password": "", "price_type_error": "", **context}
     return render(request, "onec/exchange.html", status_code=status_code, section="products", point=point,
-                  exchange=exchange, runs=service.runs(db, actor, exchange) if exchange else [], url=request.app.state.settings.base_url.rstrip("/") + "/1c/exchange",
+                  exchange=exchange, runs=service.runs(db, actor, exchange) if exchange else [],
+                  url=request.app.state.settings.base_url.rstrip("/") + "/1c/exchange",
                   can_manage=actor.can(Permission.MANAGE), back=Listing(point.id).url(), **context)
 
 

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("login", name=op.f("uq_onec_exchanges_login")),
     )
     op.create_index(op.f("ix_onec_exchanges_account_id"), "onec_exchanges", ["account_id"])
+    op.create_index(op.f("ix_onec_exchanges_session_hash"), "onec_exchanges", ["session_hash"])
     op.create_table(
         "onec_exchange_runs",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -62,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_onec_exchange_runs_exchange_at", table_name="onec_exchange_runs")
     op.drop_table("onec_exchange_runs")
+    op.drop_index(op.f("ix_onec_exchanges_session_hash"), table_name="onec_exchanges")
     op.drop_index(op.f("ix_onec_exchanges_account_id"), table_name="onec_exchanges")
     op.drop_table("onec_exchanges")
     op.drop_index("uq_products_catalog_external", table_name="products")
