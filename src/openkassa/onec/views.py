@@ -167,6 +167,10 @@ def price_type(request: Request, db: DbSession, actor: CurrentActor, form: FormD
 async def upload(request: Request, db: DbSession, actor: CurrentActor, point: str = ""):
     """Merge import.xml, offers.xml or a .zip uploaded by hand; show what was done, or every problem."""
     chosen = await run_in_threadpool(point_of, db, actor, point)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > service.FOLDER_LIMIT:  # said before a byte of it is read
+        refusal = Invalid(fields={"file": _("The exchange's files pass {limit} MB.").format(limit=service.FOLDER_LIMIT // 1024 // 1024)})
+        return await run_in_threadpool(lambda: _page(request, db, actor, chosen, status_code=413, refusal=refusal))
     form = await request.form()
     files = [(upload.filename or "file", upload.file) for upload in form.getlist("files") if not isinstance(upload, str)
              and upload.filename]
