@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # before the catalog's pages: /products/{product_id} would take /products/import and the like
         catalog_import_views.upload_router,
         catalog_import_views.router,
+        onec_views.upload_router,
         onec_views.router,
         onec_views.exchange_router,
         catalog_views.router,

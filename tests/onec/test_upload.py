@@ -223,3 +223,10 @@ def test_a_product_deleted_in_1c_is_archived(owner, point, shelf):
     response = upload(owner, point, files=[("import.xml", deleted)])
     assert "changed: 1, unchanged: 2" in response.text
     assert shelf.products()[SWITCH]["archived"] is True
+
+
+def test_an_upload_without_the_page_token_is_refused(owner, point, shelf):
+    response = owner.post(f"/products/1c/upload?point={point['id']}",
+                          files=[("files", ("import.xml", sample("electrotech-import.xml"), "text/xml"))])
+    assert response.status_code == 403
+    assert shelf.products() == {}

@@ -20,15 +20,19 @@ from openkassa.accounts.deps import CurrentActor
 from openkassa.accounts.plans import Feature, Plan, allows
 from openkassa.accounts.roles import Permission
 from openkassa.catalog.views import Listing, point_of
-from openkassa.errors import DomainError, Invalid, PlanLimit, TooManyRequests, Unauthorized
+from openkassa.errors import DomainError, Forbidden, Invalid, PlanLimit, TooManyRequests, Unauthorized
 from openkassa.i18n import _
 from openkassa.onec import service
 from openkassa.web import flash
 from openkassa.web.deps import ClientIp, DbSession, FormData, require_csrf
+from openkassa.web.security import csrf_is_valid
 from openkassa.web.templating import render, see_other
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 exchange_router = APIRouter(include_in_schema=False)  # 1C's calls: no browser, no CSRF token
+# Files uploaded by hand check the CSRF token themselves, after their length: `require_csrf` would read
+# (and spool) the whole form before the route could refuse it.
+upload_router = APIRouter(include_in_schema=False)
 
 
 # --- the endpoint 1C calls -------------------------------------------------------------------------------
@@ -163,7 +167,7 @@ def price_type(request: Request, db: DbSession, actor: CurrentActor, form: FormD
     return see_other(_url(chosen))
 
 
-@router.post("/products/1c/upload")
+@upload_router.post("/products/1c/upload")
 async def upload(request: Request, db: DbSession, actor: CurrentActor, point: str = ""):
     """Merge import.xml, offers.xml or a .zip uploaded by hand; show what was done, or every problem."""
     chosen = await run_in_threadpool(point_of, db, actor, point)
@@ -171,6 +175,8 @@ async def upload(request: Request, db: DbSession, actor: CurrentActor, point: st
     if declared.isdigit() and int(declared) > service.FOLDER_LIMIT:  # said before a byte of it is read
         refusal = Invalid(fields={"file": _("The exchange's files pass {limit} MB.").format(limit=service.FOLDER_LIMIT // 1024 // 1024)})
         return await run_in_threadpool(lambda: _page(request, db, actor, chosen, status_code=413, refusal=refusal))
+    if not await csrf_is_valid(request):
+        raise Forbidden(_("The form has expired. Reload the page and try again."))
     form = await request.form()
     files = [(upload.filename or "file", upload.file) for upload in form.getlist("files") if not isinstance(upload, str)
              and upload.filename]
