@@ -146,3 +146,15 @@ def test_guessing_passwords_is_stopped(owner, point, one_c):
     # then even the right one waits
     answer = checkauth(one_c, login, password)
     assert answer.status_code == 429 and answer.text.startswith("failure\n") and int(answer.headers["retry-after"]) > 0
+
+
+def test_a_1c_that_keeps_no_cookie_is_known_by_its_login(owner, point, shelf, one_c):
+    login, password = switch_on(owner, point)
+    assert checkauth(one_c, login, password).text.startswith("success")
+    # when the later calls carry the login again instead of the cookie
+    one_c.post(URL, params={"type": "catalog", "mode": "file", "filename": "import.xml"},
+               content=sample("electrotech-import.xml"), auth=(login, password))
+    imported = one_c.get(URL, params={"type": "catalog", "mode": "import", "filename": "import.xml"}, auth=(login, password))
+    # then they are served as well
+    assert imported.text.startswith("success\n"), imported.text
+    assert len(shelf.products()) == 3

@@ -358,14 +358,18 @@ def _exchange_account(session: Session, login: str, password: str) -> tuple[uuid
     return exchange.account_id, exchange.catalog_id
 
 
-def check_auth(session: Session, login: str, password: str, *, ip: str) -> tuple[OnecExchange, str]:
-    """`mode=checkauth`: check the login, start a new exchange (its files emptied); answer the cookie's value.
-
-    Wrong passwords are counted per network (each costs an argon2 check); a right one takes its attempt back."""
+def authenticate(session: Session, login: str, password: str, *, ip: str) -> OnecExchange:
+    """The exchange of a login and password, or Unauthorized. Wrong passwords are counted per network
+    (each costs an argon2 check); a right one takes its attempt back."""
     guess = ratelimit.attempt(session, f"1c-ip:{ratelimit.network(ip)}", limit=CHECKAUTH_FAILURES, window=CHECKAUTH_WINDOW)
     _account_id, catalog_id = _exchange_account(session, login, password)
     ratelimit.forgive(session, guess)
-    exchange = session.scalars(select(OnecExchange).where(OnecExchange.catalog_id == catalog_id)).one()
+    return session.scalars(select(OnecExchange).where(OnecExchange.catalog_id == catalog_id)).one()
+
+
+def check_auth(session: Session, login: str, password: str, *, ip: str) -> tuple[OnecExchange, str]:
+    """`mode=checkauth`: check the login and start a new exchange; answer the cookie's value."""
+    exchange = authenticate(session, login, password, ip=ip)
     cookie = new_secret()
     exchange.session_hash = secret_hash(cookie)
     return exchange, cookie

@@ -74,7 +74,7 @@ async def exchange(request: Request, db: DbSession, ip: ClientIp, type: str = ""
             await run_in_threadpool(service.exchange_actor, db, found)
             service.empty_folder(settings.data_dir, found)
             return _text(f"success\n{service.COOKIE}\n{cookie}")
-        found = await run_in_threadpool(service.by_cookie, db, request.cookies.get(service.COOKIE, ""))
+        found = await run_in_threadpool(_exchange_of, db, request, ip)
         if mode == "init":
             return _text(f"zip=yes\nfile_limit={service.FILE_LIMIT}")
         if mode == "file":
@@ -93,6 +93,17 @@ async def exchange(request: Request, db: DbSession, ip: ClientIp, type: str = ""
         return _text("failure\n" + error.message, 429, **{"Retry-After": str(error.retry_after)})
     except (Invalid, PlanLimit) as error:
         return _text(_failure(error))
+
+
+def _exchange_of(db, request: Request, ip: str):
+    """The exchange of a call after checkauth: by its cookie, else (a 1C that keeps no cookies) by its Basic login."""
+    try:
+        return service.by_cookie(db, request.cookies.get(service.COOKIE, ""))
+    except Unauthorized:
+        credentials = _basic(request)
+        if credentials is None:
+            raise
+        return service.authenticate(db, *credentials, ip=ip)
 
 
 def _import(db, data_dir, found, filename: str) -> str:
