@@ -47,7 +47,7 @@ def test_the_whole_exchange_fills_the_catalog(owner, point, shelf, one_c):
     assert status == "success" and cookie_name == "openkassa_1c"
     one_c.cookies.set(cookie_name, cookie_value)
     init = one_c.get(URL, params={"type": "catalog", "mode": "init"})
-    assert init.text.split("\n") == ["zip=yes", "file_limit=104857600"]
+    assert init.text.split("\n") == ["zip=yes", "file_limit=16777216"]
     content = sample("electrotech-import.xml")
     for chunk in (content[:10_000], content[10_000:]):
         sent = one_c.post(URL, params={"type": "catalog", "mode": "file", "filename": "import.xml"}, content=chunk)

@@ -41,7 +41,7 @@ from openkassa.onec.commerceml import CatalogFile, CommerceMLError, OffersFile, 
 from openkassa.onec.models import OnecExchange, OnecExchangeRun
 from openkassa.passwords import hash_password, verify_password
 
-FILE_LIMIT = 100 * 1024 * 1024  # bytes of one exchange file (1C sends bigger ones in chunks of this size)
+FILE_LIMIT = 16 * 1024 * 1024  # bytes of one `file` call: 1C cuts bigger files in chunks of this size, each read whole
 FOLDER_LIMIT = 500 * 1024 * 1024  # bytes an exchange may store at once, unzipped
 COOKIE = "openkassa_1c"
 CHECKAUTH_FAILURES = 20  # wrong exchange passwords from one network …

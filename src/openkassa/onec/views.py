@@ -72,7 +72,7 @@ async def exchange(request: Request, db: DbSession, ip: ClientIp, type: str = ""
                 raise Unauthorized(_("Wrong 1C exchange login or password."))
             found, cookie = await run_in_threadpool(lambda: service.check_auth(db, *credentials, ip=ip))
             await run_in_threadpool(service.exchange_actor, db, found)
-            service.empty_folder(settings.data_dir, found)
+            await run_in_threadpool(service.empty_folder, settings.data_dir, found)
             return _text(f"success\n{service.COOKIE}\n{cookie}")
         found = await run_in_threadpool(_exchange_of, db, request, ip)
         if mode == "init":
