@@ -24,6 +24,7 @@ from openkassa.errors import DomainError, Invalid, NotFound, Unauthorized, messa
 from openkassa.i18n import _, set_language
 from openkassa.ids import redact_link_secrets
 from openkassa.jobs.service import Worker
+from openkassa.onec import views as onec_views
 from openkassa.points import api as points_api
 from openkassa.points import device_api
 from openkassa.points import views as points_views
@@ -148,6 +149,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # before the catalog's pages: /products/{product_id} would take /products/import and the like
         catalog_import_views.upload_router,
         catalog_import_views.router,
+        onec_views.upload_router,
+        onec_views.router,
+        onec_views.exchange_router,
         catalog_views.router,
         accounts_api.router,
         points_api.router,

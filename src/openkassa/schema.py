@@ -18,6 +18,7 @@ def load_models() -> None:
     from openkassa.accounts import models as _accounts  # noqa: F401
     from openkassa.catalog import models as _catalog  # noqa: F401
     from openkassa.jobs import models as _jobs  # noqa: F401
+    from openkassa.onec import models as _onec  # noqa: F401
     from openkassa.points import models as _points  # noqa: F401
     from openkassa.reports import models as _reports  # noqa: F401
     from openkassa.sales import models as _sales  # noqa: F401

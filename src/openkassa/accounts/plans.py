@@ -30,6 +30,7 @@ class Feature(StrEnum):
     ONLINE_SHOP = "online_shop"
     API_KEYS = "api_keys"
     WEBHOOKS = "webhooks"
+    ONE_C = "one_c"
 
     @property
     def label(self) -> str:
@@ -40,6 +41,7 @@ class Feature(StrEnum):
             Feature.ONLINE_SHOP: _("Online-shop documents"),
             Feature.API_KEYS: _("REST API keys"),
             Feature.WEBHOOKS: _("Webhooks"),
+            Feature.ONE_C: _("1C exchange"),
         }[self]
 
 
@@ -54,6 +56,7 @@ _ALLOWANCES: dict[Plan, dict[Feature, int | None]] = {
         Feature.ONLINE_SHOP: 0,
         Feature.API_KEYS: 0,
         Feature.WEBHOOKS: 0,
+        Feature.ONE_C: 0,
     },
     Plan.STANDARD: {
         Feature.POINTS: 10,
@@ -62,6 +65,7 @@ _ALLOWANCES: dict[Plan, dict[Feature, int | None]] = {
         Feature.ONLINE_SHOP: 1,
         Feature.API_KEYS: 1,
         Feature.WEBHOOKS: 0,
+        Feature.ONE_C: 1,
     },
     Plan.EXTENDED: {
         Feature.POINTS: UNLIMITED,
@@ -70,6 +74,7 @@ _ALLOWANCES: dict[Plan, dict[Feature, int | None]] = {
         Feature.ONLINE_SHOP: 1,
         Feature.API_KEYS: 1,
         Feature.WEBHOOKS: 1,
+        Feature.ONE_C: 1,
     },
 }
 

@@ -69,6 +69,8 @@ class Product(IdMixin, Base):
         Index("ix_products_catalog_article", "catalog_id", "article"),
         Index("ix_products_catalog_group_name", "catalog_id", "group_id", "name"),
         Index("ix_products_catalog_revision", "catalog_id", "revision"),
+        # The product's Ид in 1C, when it came from a 1C exchange: one product per Ид in a catalog.
+        Index("uq_products_catalog_external", "catalog_id", "external_id", unique=True),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
@@ -88,6 +90,7 @@ class Product(IdMixin, Base):
     free_price: Mapped[bool] = mapped_column(default=False)
     archived: Mapped[bool] = mapped_column(default=False)
     from_register: Mapped[bool] = mapped_column(default=False)  # made by a cashier, not yet checked by a person
+    external_id: Mapped[str | None] = mapped_column(String(80))  # its Ид in 1C (onec/), None when it never came from 1C
     search_key: Mapped[int] = mapped_column(BigInteger, unique=True, default=new_search_key)
     revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
