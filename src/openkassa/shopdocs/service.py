@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -122,15 +122,19 @@ def fn_state(session: Session, association: ShopAssociation) -> tuple[str, datet
     point = session.get(RetailPoint, association.point_id)
     if not point.online_shop or point.archived_at is not None:
         return DISABLED, association.rotated_at
-    seen = session.execute(
-        select(Device.id, Device.last_seen_at).where(Device.point_id == point.id, Device.unbound_at.is_(None),
-                                                     Device.fn_serial != "")
-        .order_by(Device.last_seen_at.desc().nulls_last()).limit(1)).first()
+    seen = session.connection().execute(_LAST_SEEN, {"point": point.id}).first()
     if seen is None:
         return ASSOCIATED, association.created_at
     if seen.last_seen_at is None:
         return FN_FAILED, association.created_at
     return (READY if utcnow() - seen.last_seen_at <= FRESH else FN_FAILED), seen.last_seen_at
+
+
+_devices = Device.__table__
+_LAST_SEEN = (select(_devices.c.id, _devices.c.last_seen_at)
+              .where(_devices.c.point_id == bindparam("point"), _devices.c.unbound_at.is_(None), _devices.c.fn_serial != "")
+              .order_by(_devices.c.last_seen_at.desc().nulls_last()).limit(1))
+"""The point's register heard from last (Core, compiled once: asked with every document's status)."""
 
 
 def submit(session: Session, association: ShopAssociation, raw: object) -> ShopDocument:
