@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from fastapi import Depends, Request
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPBearer
 
 from openkassa.i18n import _
@@ -81,3 +82,27 @@ def route_key_access(request: Request) -> KeyAccess | None:
         if isinstance(dependency.dependency, KeyAccess):
             found = dependency.dependency
     return found
+
+
+def document_scopes(schema: dict, routes) -> None:
+    """Name in each operation of the OpenAPI schema the scope an API key needs for it (`x-api-key-scope`
+    and a line of its description); operations without one say keys cannot use them."""
+    for route in iter_route_contexts(routes):  # the routes of included routers, with their dependencies
+        methods = getattr(route, "methods", None)
+        if not methods or not getattr(route, "include_in_schema", False):
+            continue
+        operations = schema.get("paths", {}).get(route.path_format, {})
+        access = next((d.dependency for d in reversed(route.dependencies) if isinstance(d.dependency, KeyAccess)), None)
+        for method in methods:
+            operation = operations.get(method.lower())
+            if operation is None or "/api/v1/" not in route.path_format:
+                continue
+            scope = access.scope_for(method) if access else None
+            operation["x-api-key-scope"] = scope
+            if scope is None:
+                line = "API keys: not allowed (sign in to the back office)."
+            elif scope == ANY_SCOPE:
+                line = "API keys: any key of the account."
+            else:
+                line = f"API keys: scope `{scope}`."
+            operation["description"] = (operation.get("description", "") + "\n\n" + line).strip()

@@ -68,11 +68,13 @@ def purpose_label(purpose: str) -> str:
     return {ONLINE_SHOP: _("Online shop (fiscalization API)"), ONE_C: _("1C exchange")}[purpose]
 
 
-def _manage(actor: Actor, feature: Feature = Feature.API_KEYS) -> None:
+def _manage(actor: Actor, feature: Feature | None = Feature.API_KEYS) -> None:
+    """Only a person who may manage the team, on a plan with the feature (None: any plan, to list)."""
     if not actor.is_person:
         raise Forbidden(_("API keys and service logins cannot manage credentials: sign in to the back office."))
     require(actor, Permission.MANAGE_USERS)
-    require_feature(actor, feature)
+    if feature is not None:
+        require_feature(actor, feature)
 
 
 # --- API keys ---------------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ def service_logins_allowed(actor: Actor) -> list[str]:
 
 def list_service_logins(session: Session, actor: Actor) -> list[ServiceLogin]:
     """The account's service logins, the working ones first, newest first."""
-    _manage(actor)
+    _manage(actor, None)
     return list(session.scalars(
         select(ServiceLogin).where(ServiceLogin.account_id == actor.account_id)
         .order_by(ServiceLogin.revoked_at.is_not(None), ServiceLogin.created_at.desc(), ServiceLogin.id.desc())
