@@ -28,7 +28,7 @@ class Program:
         self.key = key
 
     def request(self, method: str, url: str, **kwargs):
-        headers = {"Authorization": f"Bearer {self.key}", **kwargs.pop("headers", {})}
+        headers = {"Authorization": f"Bearer {self.key}", "Accept-Language": "en", **kwargs.pop("headers", {})}
         return self.client.request(method, url, headers=headers, **kwargs)
 
     def get(self, url: str, **params):
