@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from openkassa import ratelimit
@@ -27,7 +27,7 @@ from openkassa.config import get_settings
 from openkassa.credentials.models import ONE_C, ONLINE_SHOP, ApiKey, ServiceLogin
 from openkassa.credentials.schemas import ApiKeyIn, ServiceLoginIn
 from openkassa.credentials.scopes import ANY_SCOPE, Scope
-from openkassa.db import IMMEDIATE, utcnow
+from openkassa.db import IMMEDIATE, UTCDateTime, utcnow
 from openkassa.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from openkassa.i18n import _
 from openkassa.ids import new_secret, secret_hash
@@ -120,30 +120,33 @@ def revoke_key(session: Session, actor: Actor, *, key_id: uuid.UUID) -> ApiKey:
     return key
 
 
+_SAME_WINDOW = ApiKey.window_start == bindparam("minute", type_=UTCDateTime())
+_COUNT_REQUEST = (
+    # Built once: this runs on every request of every key.
+    update(ApiKey)
+    .where(ApiKey.secret_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+    .values(
+        window_requests=case((_SAME_WINDOW, ApiKey.window_requests + 1), else_=1),
+        last_used_at=case((_SAME_WINDOW, ApiKey.last_used_at), else_=bindparam("now", type_=UTCDateTime())),
+        window_start=bindparam("minute", type_=UTCDateTime()),
+    )
+    .returning(ApiKey.id, ApiKey.account_id, ApiKey.created_by, ApiKey.name, ApiKey.scopes, ApiKey.window_requests)
+)
+
+
 def _count_request(session: Session, secret: str) -> tuple | None:
     """Find a working key and count this request in its minute, in one UPDATE on a connection of its
     own, committed at once: every process counts on the same row, a request refused later still
     counts, and on SQLite it comes before the request's first query (see `ratelimit`). The key's
     `last_used_at` moves with the first request of a minute only, so a busy key writes it once a minute.
 
-    Returns (id, account_id, created_by, name, scopes, requests in this minute, window start), or None.
+    Returns (id, account_id, created_by, name, scopes, requests in this minute, window start, now), or None.
     """
     now = utcnow()
     minute = now.replace(second=0, microsecond=0)
-    same_window = ApiKey.window_start == minute
-    with Session(session.get_bind()) as own:
-        own.connection(execution_options={IMMEDIATE: True})
-        row = own.execute(
-            update(ApiKey)
-            .where(ApiKey.secret_hash == secret_hash(secret), ApiKey.revoked_at.is_(None))
-            .values(
-                window_requests=case((same_window, ApiKey.window_requests + 1), else_=1),
-                last_used_at=case((same_window, ApiKey.last_used_at), else_=now),
-                window_start=minute,
-            )
-            .returning(ApiKey.id, ApiKey.account_id, ApiKey.created_by, ApiKey.name, ApiKey.scopes,
-                       ApiKey.window_requests)
-        ).first()
+    # Core on a bare connection, not an ORM session.
+    with session.get_bind().connect().execution_options(**{IMMEDIATE: True}) as own:
+        row = own.execute(_COUNT_REQUEST, {"key_hash": secret_hash(secret), "minute": minute, "now": now}).first()
         own.commit()
     return None if row is None else (*row, minute, now)
 
