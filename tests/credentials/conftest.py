@@ -52,5 +52,5 @@ def key(owner):
 
 @pytest.fixture
 def program(app):
-    """A program using the given key."""
-    return lambda key: Program(app, key)
+    """A program using the given key (through another app, such as a second server process, if given)."""
+    return lambda key, through=app: Program(through, key)
