@@ -193,6 +193,13 @@ def test_a_key_stops_when_the_account_moves_to_a_plan_without_keys(db, owner, po
     response = shop.get(_catalog(point))
     assert response.status_code == 402
     assert response.json()["error"]["code"] == "plan_limit"
+    # and the owner still sees the key, to revoke it for good
+    page = owner.get("/integrations").text
+    assert "Left from your earlier plan" in page and "Интернет-магазин" in page
+    key_id = page.split('/integrations/keys/')[1].split('/revoke')[0]
+    assert owner.submit(f"/integrations/keys/{key_id}/revoke").status_code == 303
+    assert "Left from your earlier plan" not in owner.get("/integrations").text
+    assert shop.get(_catalog(point)).status_code == 401
 
 
 def test_a_manager_may_not_make_keys(db, owner, new_browser, mailbox):

@@ -89,8 +89,9 @@ class NewKey:
 
 
 def list_keys(session: Session, actor: Actor) -> list[ApiKey]:
-    """The account's keys, the working ones first, newest first."""
-    _manage(actor)
+    """The account's keys, the working ones first, newest first (on any plan: a plan without keys
+    lists those left from a plan before, to revoke them)."""
+    _manage(actor, None)
     return list(session.scalars(
         select(ApiKey).where(ApiKey.account_id == actor.account_id)
         .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
@@ -111,8 +112,9 @@ def create_key(session: Session, actor: Actor, *, data: ApiKeyIn) -> NewKey:
 
 
 def revoke_key(session: Session, actor: Actor, *, key_id: uuid.UUID) -> ApiKey:
-    """Stop a key at once (its next request is 401); a revoked key stays listed."""
-    _manage(actor)
+    """Stop a key at once (its next request is 401); a revoked key stays listed. Allowed on any plan:
+    stopping access is never held back."""
+    _manage(actor, None)
     key = session.get(ApiKey, key_id)
     if key is None or key.account_id != actor.account_id:
         raise NotFound()
@@ -220,13 +222,14 @@ def _own_login(session: Session, actor: Actor, login_id: uuid.UUID) -> ServiceLo
     login = session.get(ServiceLogin, login_id)
     if login is None or login.account_id != actor.account_id:
         raise NotFound()
-    _manage(actor, PURPOSE_FEATURES[login.purpose])
     return login
 
 
 def rotate_service_login(session: Session, actor: Actor, *, login_id: uuid.UUID) -> NewPassword:
     """Give a working service login a new password; the old one stops at once."""
+    _manage(actor, None)
     login = _own_login(session, actor, login_id)
+    require_feature(actor, PURPOSE_FEATURES[login.purpose])
     if login.revoked_at is not None:
         raise NotFound()
     password = new_secret()
@@ -235,7 +238,8 @@ def rotate_service_login(session: Session, actor: Actor, *, login_id: uuid.UUID)
 
 
 def revoke_service_login(session: Session, actor: Actor, *, login_id: uuid.UUID) -> ServiceLogin:
-    """Stop a service login at once; it stays listed."""
+    """Stop a service login at once; it stays listed. Allowed on any plan."""
+    _manage(actor, None)
     login = _own_login(session, actor, login_id)
     login.revoked_at = login.revoked_at or utcnow()
     return login

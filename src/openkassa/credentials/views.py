@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 
 from openkassa.accounts.deps import CurrentActor
 from openkassa.accounts.plans import Feature, Plan, allows
+from openkassa.accounts.roles import Permission
 from openkassa.credentials import service
 from openkassa.credentials.schemas import ApiKeyIn, ServiceLoginIn
 from openkassa.credentials.scopes import Scope
@@ -32,8 +33,12 @@ PAGE = "/integrations"
 def _page(request: Request, db, actor, *, status_code: int = 200, form=None, errors=None, new_key=None,
           new_password=None):
     if not (allows(actor.plan, Feature.API_KEYS) or allows(actor.plan, Feature.ONLINE_SHOP)):
+        # Keys and logins left from a plan before stop working on this one; the owner may still revoke them.
+        owner = actor.can(Permission.MANAGE_USERS)
         return render(request, "credentials/plan.html", section="integrations",
-                      plans=[Plan.STANDARD.label, Plan.EXTENDED.label], scopes=list(Scope))
+                      plans=[Plan.STANDARD.label, Plan.EXTENDED.label], scopes=list(Scope),
+                      keys=[k for k in service.list_keys(db, actor) if not k.revoked_at] if owner else [],
+                      logins=[lg for lg in service.list_service_logins(db, actor) if not lg.revoked_at] if owner else [])
     keys_allowed = allows(actor.plan, Feature.API_KEYS)
     return render(
         request, "credentials/integrations.html", status_code=status_code, section="integrations",
