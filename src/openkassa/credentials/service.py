@@ -10,6 +10,7 @@ Plain functions taking a Session and keyword arguments; the caller owns the tran
 
 from __future__ import annotations
 
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ def purpose_label(purpose: str) -> str:
 
 
 def _manage(actor: Actor, feature: Feature | None = Feature.API_KEYS) -> None:
-    """Only a person who may manage the team, on a plan with the feature (None: any plan, to list)."""
+    """Only a person who may manage the team, on a plan with the feature (None: on any plan, to list and revoke)."""
     if not actor.is_person:
         raise Forbidden(_("API keys and service logins cannot manage credentials: sign in to the back office."))
     require(actor, Permission.MANAGE_USERS)
@@ -165,7 +166,7 @@ def actor_for_key(session: Session, *, secret: str, scope: str | None) -> Actor:
     key_id, account_id, created_by, name, scopes, requests, minute, now = found
     limit = get_settings().api_key_requests_per_minute
     if requests > limit:
-        retry_after = int((minute + WINDOW - now).total_seconds() + 0.999)
+        retry_after = math.ceil((minute + WINDOW - now).total_seconds())
         raise KeyRateLimited(retry_after=max(retry_after, 1), limit=limit)
     actor = accounts.actor_for_credential(
         session, account_id=account_id, user_id=created_by, name=name, scopes=frozenset(scopes.split()),
