@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "openkassa"
-DOMAINS = ("accounts", "points", "catalog", "sales", "stock", "stats", "reports", "integrations", "jobs")
+DOMAINS = ("accounts", "points", "catalog", "sales", "stock", "stats", "reports", "credentials", "integrations", "jobs")
 
 
 def _imports(folder: Path) -> dict[str, set[str]]:

@@ -19,6 +19,8 @@ from openkassa.catalog import api as catalog_api
 from openkassa.catalog import import_views as catalog_import_views
 from openkassa.catalog import views as catalog_views
 from openkassa.config import Settings, get_settings
+from openkassa.credentials import views as credentials_views
+from openkassa.credentials.scopes import API_KEY_HELP, Scope, document_scopes
 from openkassa.db import Database
 from openkassa.errors import DomainError, Invalid, NotFound, Unauthorized, message_for
 from openkassa.i18n import _, set_language
@@ -46,6 +48,26 @@ from openkassa.web.templating import STATIC_DIR, is_htmx, render
 
 log = logging.getLogger(__name__)
 
+API_DESCRIPTION = f"""The back office's JSON API (`/api/v1`) and the registers' device API (`/api/device/v1`).
+
+## Authentication
+
+**Programs: an API key.** {API_KEY_HELP}
+
+```
+curl -H "Authorization: Bearer ok_live_…" https://your-server/api/v1/points
+```
+
+Scopes: {", ".join(f"`{scope.value}`" for scope in Scope)}. GET needs a domain's `…:read`, changes its
+`…:write`; the statistics need `sales:read`, the reports `reports`; the points, devices and cashiers
+are read by any key. Users, the plan and the keys themselves are managed by people only.
+
+**People and scripts of our pages:** the session cookie, with the `X-CSRF-Token` header on changes;
+or HTTP Basic with the e-mail and password.
+
+Errors have one shape: `{{"error": {{"code", "message", "fields"}}}}`.
+"""
+
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
@@ -57,7 +79,8 @@ def _error_response(request: Request, error: DomainError, headers: dict[str, str
     if _wants_json(request):
         headers = dict(headers or {})
         if isinstance(error, Unauthorized) and request.url.path.startswith("/api/v1"):
-            headers["WWW-Authenticate"] = 'Basic realm="OpenKassa"'
+            bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+            headers["WWW-Authenticate"] = 'Bearer realm="OpenKassa"' if bearer else 'Basic realm="OpenKassa"'
         if getattr(error, "retry_after", None):
             headers["Retry-After"] = str(error.retry_after)
         return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
@@ -85,6 +108,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app = FastAPI(
         title="OpenKassa",
+        description=API_DESCRIPTION,
         version=__version__,
         docs_url="/api/docs",
         redoc_url=None,
@@ -169,7 +193,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         stock_device_api.router,
         shopdocs_api.router,
         shopdocs_device_api.router,
+        credentials_views.router,
     ):
         app.include_router(router)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document_scopes(FastAPI.openapi(app), app.routes)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 

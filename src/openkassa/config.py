@@ -33,6 +33,7 @@ class Settings(BaseSettings):
 
     run_worker: bool = True
     session_days: int = 14
+    api_key_requests_per_minute: int = 600  # per API key, counted in the database (all processes share it)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

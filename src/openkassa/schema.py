@@ -17,6 +17,7 @@ def load_models() -> None:
     from openkassa import ratelimit  # noqa: F401
     from openkassa.accounts import models as _accounts  # noqa: F401
     from openkassa.catalog import models as _catalog  # noqa: F401
+    from openkassa.credentials import models as _credentials  # noqa: F401
     from openkassa.jobs import models as _jobs  # noqa: F401
     from openkassa.onec import models as _onec  # noqa: F401
     from openkassa.points import models as _points  # noqa: F401

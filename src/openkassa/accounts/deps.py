@@ -1,4 +1,4 @@
-"""Who is asking: the signed-in user of a page, or of a JSON API call (cookie or HTTP Basic)."""
+"""Who is asking: the signed-in user of a page, or of a JSON API call (cookie, HTTP Basic or an API key)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from openkassa.accounts import service
 from openkassa.accounts.service import Actor
+from openkassa.credentials import service as credentials_service
+from openkassa.credentials.scopes import route_key_access
 from openkassa.errors import Forbidden, Unauthorized
 from openkassa.i18n import _
 from openkassa.web.deps import ClientIp, DbSession
@@ -70,6 +72,13 @@ def _api_actor(
     ip: ClientIp,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Actor:
+    scheme, key = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if scheme.lower() == "bearer":
+        # An API key: a browser never sends one on its own, so no CSRF token is needed. The scope
+        # comes from the route's `key_access` declaration; a route without one is closed to keys.
+        access = route_key_access(request)
+        scope = access.scope_for(request.method) if access else None
+        return _remember(request, credentials_service.actor_for_key(db, secret=key, scope=scope))
     if credentials is not None:
         # A browser that remembers Basic credentials would attach them to a forged cross-site
         # request too; programs send no such headers.

@@ -60,9 +60,29 @@ class Actor:
     email: str
     plan: Plan
     company_name: str
+    scopes: frozenset[str] | None = None
+    """None for a person; for a program (an API key, a service login) what it may do, which narrows
+    the role: any scope lets it view, a `…:write` scope manage, `reports` build reports; it never
+    manages users, integrations or the plan."""
+    credential_id: uuid.UUID | None = None  # the API key or service login acting, when not a person
 
     def can(self, permission: Permission) -> bool:
-        return permission in PERMISSIONS[self.role]
+        if permission not in PERMISSIONS[self.role]:
+            return False
+        return self.scopes is None or permission in _scoped_permissions(self.scopes)
+
+    @property
+    def is_person(self) -> bool:
+        return self.scopes is None
+
+
+def _scoped_permissions(scopes: frozenset[str]) -> set[Permission]:
+    allowed = {Permission.VIEW} if scopes else set()
+    if any(scope.endswith(":write") for scope in scopes):
+        allowed.add(Permission.MANAGE)
+    if "reports" in scopes:
+        allowed.add(Permission.REPORTS)
+    return allowed
 
 
 def require(actor: Actor, permission: Permission) -> None:
@@ -314,6 +334,22 @@ def owner_actor(session: Session, *, account_id: uuid.UUID) -> Actor:
     if owner is None:
         raise NotFound()
     return _actor(owner, session.get_one(Account, account_id))
+
+
+def actor_for_credential(
+    session: Session, *, account_id: uuid.UUID, user_id: uuid.UUID, name: str, scopes: frozenset[str],
+    credential_id: uuid.UUID,
+) -> Actor:
+    """A program acting for an account (an API key, a service login), with its scopes as its rights.
+
+    It acts in the name of the user who made the credential (the author of what it writes), with
+    an owner's role narrowed by the scopes: a credential belongs to the account, not to its maker.
+    """
+    account = session.get_one(Account, account_id)
+    return Actor(
+        user_id=user_id, account_id=account.id, role=Role.OWNER, name=name, email="",
+        plan=Plan(account.plan), company_name=account.company_name, scopes=scopes, credential_id=credential_id,
+    )
 
 
 def actor_for_password(session: Session, *, email: str, password: str, ip: str) -> Actor:

@@ -30,6 +30,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, create_model
 
 from openkassa.accounts.deps import ApiActor
+from openkassa.credentials.scopes import Scope, key_access
 from openkassa.catalog import imports, service
 from openkassa.catalog.models import CatalogTombstone, ProductGroup
 from openkassa.catalog.schemas import BulkIn, GroupIn, ProductChange, ProductIn, SortKey
@@ -70,7 +71,8 @@ class _ExactJsonRoute(APIRoute):
         return exact
 
 
-router = APIRouter(prefix="/api/v1/catalogs/{catalog_id}", tags=["catalog"], route_class=_ExactJsonRoute)
+router = APIRouter(prefix="/api/v1/catalogs/{catalog_id}", tags=["catalog"], route_class=_ExactJsonRoute,
+                   dependencies=[key_access(read=Scope.CATALOG_READ, write=Scope.CATALOG_WRITE)])
 
 MONEY_FIELDS = ("price", "min_price", "cost_price")
 

@@ -9,12 +9,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from openkassa.accounts.deps import ApiActor
+from openkassa.credentials.scopes import ANY_SCOPE, key_access
 from openkassa.points import service
 from openkassa.points.models import ActivationCode, Cashier, Device, RetailPoint
 from openkassa.points.schemas import CashierIn, NewPointIn, PointIn, PointSettings, Rounding, tax_systems_of
 from openkassa.web.deps import DbSession
 
-router = APIRouter(prefix="/api/v1", tags=["points"])
+# Any key may read the points, devices and cashiers: every other call needs their ids. Only people change them.
+router = APIRouter(prefix="/api/v1", tags=["points"], dependencies=[key_access(read=ANY_SCOPE)])
 
 
 class PointOut(PointSettings):

@@ -18,12 +18,14 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from openkassa.accounts.deps import ApiActor
+from openkassa.credentials.scopes import Scope, key_access
 from openkassa.reports import service
 from openkassa.reports.models import Report
 from openkassa.reports.schemas import ReportIn
 from openkassa.web.deps import DbSession
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"],
+                   dependencies=[key_access(read=Scope.REPORTS, write=Scope.REPORTS)])
 
 
 class ReportOut(BaseModel):

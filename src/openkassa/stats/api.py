@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
 from openkassa.accounts.deps import ApiActor
+from openkassa.credentials.scopes import Scope, key_access
 from openkassa.errors import Invalid, NotFound, validate
 from openkassa.money import to_roubles
 from openkassa.stats import service
@@ -27,7 +28,7 @@ from openkassa.stats.schemas import DashboardIn, DrillIn, IdleIn
 from openkassa.stats.service import Figures, Period
 from openkassa.web.deps import DbSession
 
-router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
+router = APIRouter(prefix="/api/v1/stats", tags=["statistics"], dependencies=[key_access(read=Scope.SALES_READ)])
 
 Roubles = Annotated[
     Decimal,

@@ -43,6 +43,7 @@ from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, WithJsonSchema, create_model
 
 from openkassa.accounts.deps import ApiActor
+from openkassa.credentials.scopes import Scope, key_access
 from openkassa.errors import Invalid, NotFound, message_for
 from openkassa.i18n import _
 from openkassa.inputs import Strict
@@ -97,7 +98,8 @@ class _StockRoute(APIRoute):
         return route
 
 
-router = APIRouter(prefix="/api/v1/stock", tags=["stock"], route_class=_StockRoute)
+router = APIRouter(prefix="/api/v1/stock", tags=["stock"], route_class=_StockRoute,
+                   dependencies=[key_access(read=Scope.STOCK_READ, write=Scope.STOCK_WRITE)])
 
 
 def _whole(value: object) -> object:

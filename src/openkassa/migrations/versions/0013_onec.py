@@ -6,7 +6,7 @@
 - `onec_exchange_runs`: each `import` call of an exchange and its result (the last 20 are kept).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-28 04:30:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
