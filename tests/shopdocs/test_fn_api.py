@@ -11,6 +11,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select, update
 
+from openkassa.accounts.models import User
+from openkassa.accounts.service import actor_of
+from openkassa.credentials.schemas import ServiceLoginIn
+from openkassa.credentials.service import create_service_login
 from openkassa.db import utcnow
 from openkassa.points.models import Device
 from openkassa.shopdocs.models import ShopDocument
@@ -227,3 +231,20 @@ def test_a_plugin_that_names_no_language_reads_the_messages_in_russian(plugin, s
     answer = plugin.post("/api/fn/v2/doc", json=document, headers=shop)
     # then the shop owner reads why in Russian
     assert answer.json()["message"] == "Сумма moneyPositions (3000.00) не совпадает с суммой inventPositions (3050.00)"
+
+
+def test_a_shop_associates_with_a_service_login_made_for_online_shops(plugin, db, shop_point):
+    # given service logins the owner made in the back office: one for online shops, one for 1C
+    with db.transaction(immediate=True) as session:
+        owner = actor_of(session, user_id=session.scalars(select(User.id).where(User.email == OWNER[0])).one())
+        made = [create_service_login(session, owner, data=ServiceLoginIn(purpose=purpose))
+                for purpose in ("online_shop", "one_c")]
+        (shop_login, shop_password), (one_c_login, one_c_password) = [(new.login.login, new.password) for new in made]
+    # when the plugin associates with the online shops' login
+    answer = plugin.post(f"/api/fn/v1/associate/{shop_point['id']}", headers=basic(shop_login, shop_password))
+    # then it gets the point's credentials
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["name"] == "Интернет-магазин «Пример»"
+    # and the 1C login, made for something else, is refused
+    refused = plugin.post(f"/api/fn/v1/associate/{shop_point['id']}", headers=basic(one_c_login, one_c_password))
+    assert refused.status_code == 401

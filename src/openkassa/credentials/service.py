@@ -41,7 +41,8 @@ LAST_USED_EVERY = timedelta(minutes=1)
 SERVICE_LOGIN_LIMIT = 10  # failed passwords per login in SERVICE_LOGIN_WINDOW, as for sign-in
 SERVICE_LOGIN_WINDOW = timedelta(minutes=15)
 
-PURPOSE_FEATURES = {ONLINE_SHOP: Feature.ONLINE_SHOP, ONE_C: Feature.API_KEYS}
+SERVICE_LOGIN_PREFIX = "svc-"  # never an e-mail address: a login says which kind it is
+PURPOSE_FEATURES = {ONLINE_SHOP: Feature.ONLINE_SHOP, ONE_C: Feature.ONE_C}
 """What plan feature each service login needs: the online shop's documents, or the integrations (the API keys')."""
 
 PURPOSE_SCOPES: dict[str, frozenset[str]] = {
@@ -211,7 +212,7 @@ def create_service_login(session: Session, actor: Actor, *, data: ServiceLoginIn
     _manage(actor, PURPOSE_FEATURES[data.purpose])
     password = new_secret()
     login = ServiceLogin(
-        account_id=actor.account_id, purpose=data.purpose, login=f"svc-{secrets.token_hex(6)}",
+        account_id=actor.account_id, purpose=data.purpose, login=f"{SERVICE_LOGIN_PREFIX}{secrets.token_hex(6)}",
         password_hash=hash_password(password), created_by=actor.user_id,
     )
     session.add(login)

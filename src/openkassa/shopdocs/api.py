@@ -111,7 +111,7 @@ DocumentBody = Annotated[object, Depends(_document_body)]
 
 def associate(point_id: str, db: DbSession, credentials: Credentials, ip: ClientIp, clientId: str = "") -> dict:  # noqa: N803
     login, password = credentials
-    association, secret, point = service.associate(db, email=login, password=password, ip=ip, point_id=point_id,
+    association, secret, point = service.associate(db, login=login, password=password, ip=ip, point_id=point_id,
                                                    client_id=clientId)
     return {"userName": association.user_name, "password": secret, "name": point.name, "address": point.address}
 

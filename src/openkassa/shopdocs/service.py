@@ -31,6 +31,8 @@ from openkassa.accounts.plans import Feature
 from openkassa.accounts.roles import Permission
 from openkassa.accounts.service import Actor, require, require_feature
 from openkassa.config import Settings
+from openkassa.credentials import service as credentials_service
+from openkassa.credentials.models import ONLINE_SHOP
 from openkassa.db import Database, utcnow
 from openkassa.jobs import service as jobs
 from openkassa.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -63,12 +65,20 @@ MESSAGES = {
 not translated."""
 
 
-def associate(session: Session, *, email: str, password: str, ip: str, point_id: str,
+def associate(session: Session, *, login: str, password: str, ip: str, point_id: str,
               client_id: str) -> tuple[ShopAssociation, str, RetailPoint]:
     """Give a shop a login and a new password for a point of the account whose credentials it
-    sent; returns the association, the password (shown this once) and the point."""
-    actor = accounts_service.actor_for_password(session, email=email, password=password, ip=ip)
-    require(actor, Permission.MANAGE)
+    sent: a service login made for online shops in the ЛК, or the e-mail and password of a person
+    who manages the account (as older plugins ask for). Returns the association, the password
+    (shown this once) and the point."""
+    if login.strip().lower().startswith(credentials_service.SERVICE_LOGIN_PREFIX):
+        actor = credentials_service.authenticate_service_login(session, login=login, password=password,
+                                                               purpose=ONLINE_SHOP)
+        if actor is None:
+            raise Unauthorized(_("Wrong service login or password."))
+    else:
+        actor = accounts_service.actor_for_password(session, email=login, password=password, ip=ip)
+        require(actor, Permission.MANAGE)
     require_feature(actor, Feature.ONLINE_SHOP)
     point = _point(session, actor, point_id)
     client_id = client_id.strip()[:128]
