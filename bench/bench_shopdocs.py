@@ -1,7 +1,7 @@
 """BENCH: the server accepts online shops' documents (issue 8: ≥ 500 documents/s).
 
-A real server (uvicorn, as `openkassa serve` runs it) with the demo account; its first point is
-marked for online-shop documents and a shop associates with it. Then N documents of three
+A real server, `openkassa serve` in a process of its own as it is deployed (uvicorn, its access log
+on), with the demo account, whose first shop takes online-shop documents; a shop associates with it. Then N documents of three
 positions with a discount, as a plugin sends them (`POST /api/fn/v2/doc`, HTTP Basic with the
 association's login), are sent by C clients at once over keep-alive connections, each one read,
 checked to the kopeck and queued in its own transaction. Baseline, in the same run: the same
@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,27 +27,37 @@ from pathlib import Path
 def main() -> None:
     arguments = argparse.ArgumentParser()
     arguments.add_argument("--documents", type=int, default=5_000)
-    arguments.add_argument("--clients", type=int, default=4)
+    arguments.add_argument("--clients", type=int, default=8)
     arguments.add_argument("--url", default=None, help="a database URL (default: a new SQLite file)")
     options = arguments.parse_args()
     folder = Path(tempfile.mkdtemp())
     os.environ.update(OPENKASSA_DATA_DIR=str(folder), OPENKASSA_ENV="development")
 
     import httpx
-    from sqlalchemy import func, select, update
+    from sqlalchemy import func, select
 
     from bench_catalog_queries import fresh_database
-    from bench_sync import serve
+    from bench_sync import free_port
     from openkassa.points.models import RetailPoint
     from openkassa.shopdocs.models import ShopDocument
 
     url = options.url or f"sqlite:///{folder / 'bench.db'}"
     db = fresh_database(url)
     with db.transaction() as session:
-        point = session.scalars(select(RetailPoint).order_by(RetailPoint.name)).first()
-        session.execute(update(RetailPoint).where(RetailPoint.id == point.id).values(online_shop=True))
-        point_id = point.id
-    base, server = serve(db, folder)
+        point_id = session.scalars(select(RetailPoint.id).where(RetailPoint.online_shop.is_(True))).first()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "openkassa.cli", "serve", "--port", str(port)],
+                              env=os.environ | {"OPENKASSA_DATABASE_URL": url, "OPENKASSA_RUN_WORKER": "false"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
     owner = "Basic " + base64.b64encode(b"bench@example.com:bench-password").decode()
     answer = httpx.post(f"{base}/api/fn/v1/associate/{point_id}", headers={"Authorization": owner})
     answer.raise_for_status()
@@ -94,7 +106,8 @@ def main() -> None:
     with db.transaction() as session:
         queued = session.scalar(select(func.count()).select_from(ShopDocument).where(ShopDocument.status == "QUEUED"))
     assert queued == options.documents, queued
-    server.should_exit = True
+    server.terminate()
+    server.wait(timeout=30)
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
     rate, floor_rate = options.documents / elapsed, options.documents / floor
     print(f"BENCH shopdocs_accepted_per_second_{dialect} {rate:.0f} documents/s baseline={floor_rate:.0f} requests/s "

@@ -26,7 +26,8 @@ from fastapi.responses import JSONResponse, Response
 from openkassa.errors import DomainError, Invalid, PlanLimit, Unauthorized
 from openkassa.i18n import _
 from openkassa.shopdocs import service
-from openkassa.shopdocs.models import ShopAssociation, ShopDocument
+from openkassa.shopdocs.models import ShopDocument
+from openkassa.shopdocs.service import Shop
 from openkassa.web.deps import ClientIp, DbSession
 
 PREFIXES = ("/api/fn", "/fn")
@@ -82,12 +83,12 @@ def _credentials(request: Request) -> tuple[str, str]:
 Credentials = Annotated[tuple[str, str], Depends(_credentials)]
 
 
-def _association(db: DbSession, credentials: Credentials) -> ShopAssociation:
+def _association(db: DbSession, credentials: Credentials) -> Shop:
     login, password = credentials
     return service.authenticate(db, user_name=login, password=password)
 
 
-Association = Annotated[ShopAssociation, Depends(_association)]
+Association = Annotated[Shop, Depends(_association)]
 
 
 async def _document_body(request: Request) -> object:
@@ -152,7 +153,7 @@ def requeue(document_id: str, db: DbSession, association: Association) -> dict:
     return _status_body(db, association, service.requeue(db, association, document_id))
 
 
-def _status_body(db, association: ShopAssociation, document: ShopDocument) -> dict:
+def _status_body(db, association: Shop, document: ShopDocument) -> dict:
     """DocumentStatus (reference §5.8): all six keys, null where empty."""
     state, _since = service.fn_state(db, association)
     failure = {"type": document.failure_type, "message": document.message} if document.failure_type else None
