@@ -35,12 +35,10 @@ def ean13(n: int) -> str:
     return body + str(check_digit(body))
 
 
-def fresh_database(url: str):
-    """The bench's database, emptied (a PostgreSQL one loses its schema), migrated, with the demo
-    account; returns its `Database`."""
+def empty_database(url: str):
+    """The bench's database emptied (a PostgreSQL one loses its schema) and migrated; returns its `Database`."""
     from sqlalchemy import text
 
-    from openkassa import demo
     from openkassa.db import Database
     from openkassa.schema import migrate
 
@@ -51,7 +49,14 @@ def fresh_database(url: str):
             connection.execute(text("CREATE SCHEMA public"))
         empty.dispose()
     migrate(url)
-    db = Database(url)
+    return Database(url)
+
+
+def fresh_database(url: str):
+    """The bench's database, emptied and migrated, with the demo account; returns its `Database`."""
+    from openkassa import demo
+
+    db = empty_database(url)
     demo.create(db, email="bench@example.com", password="bench-password")
     return db
 

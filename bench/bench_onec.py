@@ -76,23 +76,14 @@ def files(products: int, *, renamed: bool = False) -> tuple[bytes, bytes]:
 
 def fresh(url: str):
     """A migrated database with one owner on the Standard plan and two empty catalogs."""
-    from sqlalchemy import text
-
+    from bench_catalog_queries import empty_database
     from openkassa.accounts import service as accounts
     from openkassa.accounts.models import Account
     from openkassa.accounts.schemas import SignUpIn
     from openkassa.catalog import service as catalog_service
-    from openkassa.db import Database, utcnow
-    from openkassa.schema import migrate
+    from openkassa.db import utcnow
 
-    if url.startswith("postgresql"):
-        empty = Database(url)
-        with empty.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        empty.dispose()
-    migrate(url)
-    db = Database(url)
+    db = empty_database(url)
     with db.transaction() as session:
         user = accounts.sign_up(session, data=SignUpIn(company_name="ООО «Бенч»", name="Owner", phone="+79001234567",
                                                        email="bench@example.com", password="bench-password 1"), ip="bench")

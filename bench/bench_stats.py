@@ -129,19 +129,9 @@ class Values:
 def fresh_database(url: str):
     """The bench's database, emptied (a PostgreSQL one loses its schema) and migrated, with no demo
     account (`demo.create` writes a sales history of its own); returns its `Database`."""
-    from sqlalchemy import text
+    from bench_catalog_queries import empty_database
 
-    from openkassa.db import Database
-    from openkassa.schema import migrate
-
-    if url.startswith("postgresql"):
-        empty = Database(url)
-        with empty.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        empty.dispose()
-    migrate(url)
-    return Database(url)
+    return empty_database(url)
 
 
 def rollup_code() -> str:

@@ -38,21 +38,13 @@ from pathlib import Path
 def fresh(url: str):
     """A migrated database (a PostgreSQL one loses its schema first) with the demo account and no sales
     history; returns the `Database`, the owner's actor's ids, and the first point's (id, catalog id)."""
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
+    from bench_catalog_queries import empty_database
     from openkassa import demo
-    from openkassa.db import Database
     from openkassa.points.models import RetailPoint
-    from openkassa.schema import migrate
 
-    if url.startswith("postgresql"):
-        empty = Database(url)
-        with empty.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        empty.dispose()
-    migrate(url)
-    db = Database(url)
+    db = empty_database(url)
     demo.create(db, email="bench@example.com", password="bench-password", days=0)
     with db.transaction() as session:
         point = session.scalars(select(RetailPoint).order_by(RetailPoint.created_at, RetailPoint.id)).first()
