@@ -54,7 +54,8 @@ def send(plugin, shop, **changes) -> dict:
 
 def test_registers_take_the_documents_in_order_each_once(plugin, shop, till, new_browser, shop_point, fresh_code):
     # given two documents sent one after the other, and a second register of the point
-    first, _second = send(plugin, shop, id="order-1"), send(plugin, shop, id="order-2", responseURL=None)
+    first = send(plugin, shop, id="order-1")
+    send(plugin, shop, id="order-2", responseURL=None)
     other = Register(new_browser())
     assert other.activate(fresh_code(shop_point["id"]), name="Касса 2").status_code == 201
     # when the first register takes them
