@@ -248,3 +248,15 @@ def test_a_shop_associates_with_a_service_login_made_for_online_shops(plugin, db
     # and the 1C login, made for something else, is refused
     refused = plugin.post(f"/api/fn/v1/associate/{shop_point['id']}", headers=basic(one_c_login, one_c_password))
     assert refused.status_code == 401
+
+
+def test_hostile_bodies_get_400_not_a_server_error(plugin, shop, db):
+    # when the body nests arrays ten thousand deep, or the checkout time runs off the calendar
+    nested = plugin.post("/api/fn/v2/doc", content=b"[" * 10_000 + b"]" * 10_000,
+                         headers={**shop, "Content-Type": "application/json"})
+    edge = plugin.post("/api/fn/v2/doc", json=SALE | {"checkoutDateTime": "0001-01-01T00:00:00+01:00"}, headers=shop)
+    # then each is a 400 in the reference's shape, and nothing is queued
+    assert nested.status_code == 400 and nested.json()["status"] == 400
+    assert edge.status_code == 400 and edge.json()["message"].startswith("checkoutDateTime: must be a date and time")
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(ShopDocument)) == 0

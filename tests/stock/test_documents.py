@@ -243,3 +243,23 @@ def _sell(shop, product: int, quantity: int, *, made_at: datetime) -> None:
                              receipts=[{"id": sale_id, "kind": "receipt", "settlement": 1, "made_at": made_at}],
                              lines=[{"document_id": sale_id, "position": 0, "product_id": shop.goods[product],
                                      "quantity": quantity, "amount": 0}])
+
+
+def test_a_document_dated_in_the_future_or_cancelled_behind_a_count_is_refused(stock_shop):
+    shop = stock_shop
+    now = datetime.now(UTC)
+    # when a count is dated next year
+    with pytest.raises(Invalid) as future:
+        _post(shop, "count", (0, 5000, 0), dated_at=now + timedelta(days=365))
+    # then it is refused on its date
+    assert future.value.fields["dated_at"] == "A document cannot be dated in the future."
+    # given a receipt of yesterday, and a count of an hour ago that found what it brought
+    receipt = _post(shop, "receipt", (0, 10000, 1000), dated_at=now - timedelta(days=1))
+    _post(shop, "count", (0, 10000, 0), dated_at=now - timedelta(hours=1))
+    before = _ledger(shop)
+    # when the receipt is cancelled
+    with shop.db.transaction(immediate=True) as session, pytest.raises(Invalid) as refused:
+        service.cancel_document(session, shop.actor(session), receipt.id)
+    # then it is refused, naming the count, and the books still hold what was counted
+    assert "inventory count No. 1" in refused.value.fields["dated_at"]
+    assert _ledger(shop)[:2] == before[:2]

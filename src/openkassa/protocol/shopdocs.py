@@ -30,7 +30,7 @@ class ShopLine(BaseModel):
     vat: int  # 1199
     vat_sum: int | None = None
     item_type: int  # 1212
-    payment_method: int  # 1214
+    payment_method: int | None = None  # 1214; None: as the register settles it (full payment, or credit)
     code: str = ""
     barcode: str = ""
     country: str = ""

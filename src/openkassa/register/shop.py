@@ -56,18 +56,20 @@ def lines_of(document: wire.ShopDocument) -> list[sale.CartLine]:
     the quantity falls short of it, the price goes up a kopeck and the difference is a discount."""
     lines = []
     for n, line in enumerate(document.lines, start=1):
-        if line.agent or line.supplier or line.mark or line.nomenclature_code:
-            raise Refused("NON_FN_FAILURE", f"Position {n}: agent, supplier and marking details are not supported "
-                                            f"by this register yet.")
+        if line.agent or line.supplier or line.mark or line.nomenclature_code or line.country or line.declaration:
+            raise Refused("NON_FN_FAILURE", f"Position {n}: agent, supplier, marking and customs details are not "
+                                            f"supported by this register yet.")
         price = line.price
         if line_amount(price, line.quantity) < line.amount:
             price = -(-line.amount * 1000 // line.quantity)  # up to the kopeck
         lines.append(sale.CartLine(product_id=None, name=line.name, price=price, quantity=line.quantity,
                                    vat=VatRate(line.vat), kind=ItemType(line.item_type),
                                    discount=line_amount(price, line.quantity) - line.amount,
-                                   method=PaymentMethod(line.payment_method)))
+                                   method=PaymentMethod(line.payment_method) if line.payment_method else None))
     if document.agent:
         raise Refused("NON_FN_FAILURE", "Agent details are not supported by this register yet.")
+    if document.client.get("inn"):  # a buyer organisation (1227/1228) must be on the receipt, not left off it
+        raise Refused("NON_FN_FAILURE", "The buyer's INN (clientInn) is not supported by this register yet.")
     return lines
 
 
@@ -128,6 +130,10 @@ class Desk:
                     stop.wait(IDLE_SECONDS)
             except SyncError as error:
                 log.warning("online-shop documents: %s", error)
+                stop.wait(pause)
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
+            except Exception:  # noqa: BLE001 - the desk must outlive a bug: its documents would wait forever
+                log.exception("online-shop documents: the round failed; trying again")
                 stop.wait(pause)
                 pause = min(pause * 2, MAX_PAUSE_SECONDS)
 

@@ -278,9 +278,11 @@ class Till:
         return 1
 
     def _settled(self) -> None:
-        """Before a new operation: finish whatever an earlier one left half done (an error, a crash)."""
-        if self.journal.intents():
-            self.recover()
+        """Before a new operation: finish whatever an earlier one left half done (an error, a crash);
+        not while the online-shop desk is signing (its intent is no leftover)."""
+        with self._fiscal_lock:
+            if self.journal.intents():
+                self.recover()
 
     def _complete(self, document: protocol.Document, signed: fiscal.Document) -> None:
         stamp = signed.stamp
@@ -430,14 +432,15 @@ class Till:
         with _checked():
             document = protocol.CashOperation(id=uuid.uuid4(), made_at=self.now(), cashier_id=self.cashier.id if self.cashier else None,
                                               shift=max(1, drive.status().shift), kind=kind, amount=amount, reason=reason[:256])
-        self.journal.intend(document.id, "cash", document.model_dump(mode="json"), None)
         name, _inn = self._cashier_name()
-        try:
-            (drive.cash_in if kind == "in" else drive.cash_out)(amount, cashier=name, request_id=str(document.id))
-        except FiscalError as error:
-            self.journal.abandon(document.id)
-            raise TillError(_drive_refusal(error)) from error
-        self.journal.complete(document)
+        with self._fiscal_lock:
+            self.journal.intend(document.id, "cash", document.model_dump(mode="json"), None)
+            try:
+                (drive.cash_in if kind == "in" else drive.cash_out)(amount, cashier=name, request_id=str(document.id))
+            except FiscalError as error:
+                self.journal.abandon(document.id)
+                raise TillError(_drive_refusal(error)) from error
+            self.journal.complete(document)
 
     def close_shift(self, counted_cash: int, carry_over: int = 0) -> fiscal.ShiftCloseReport:
         cashier = self._need("can_close_shift")
@@ -736,7 +739,10 @@ class Till:
     def _shift_for_shop(self, drive: SoftwareDrive) -> None:
         state = drive.status().shift_state
         if state is ShiftState.EXPIRED:
-            counted = drive.x_report().cash_in_drawer
+            try:
+                counted = drive.x_report().cash_in_drawer
+            except FiscalError as error:
+                raise TillError(_drive_refusal(error)) from error
             body = protocol.ShiftClose(id=uuid.uuid4(), made_at=self.now(), cashier_id=None, shift=drive.status().shift,
                                        counted_cash=max(counted, 0), carried_over=0, fiscal=b"").model_dump(mode="json")
             self._fiscal_unlocked("shift_close", body, lambda: drive.close_shift(cashier=self.SHOP_CASHIER))

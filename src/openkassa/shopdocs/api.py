@@ -103,7 +103,7 @@ async def _document_body(request: Request) -> object:
             raise TooLarge()
     try:
         return json.loads(bytes(body).decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise Invalid(_("The body is not valid JSON (UTF-8).")) from None
 
 

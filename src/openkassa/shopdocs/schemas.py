@@ -152,7 +152,7 @@ def _position(raw: object, path: str) -> dict:
         "item_type": int(PAYMENT_OBJECTS[_enum(payment_object, f"{path}.paymentObject", PAYMENT_OBJECTS)])
         if payment_object is not None else int(ItemType.GOODS),
         "payment_method": int(PAYMENT_METHODS[_enum(payment_method, f"{path}.paymentMethod", PAYMENT_METHODS)])
-        if payment_method is not None else int(PaymentMethod.FULL_PAYMENT),
+        if payment_method is not None else None,  # the register's own: full payment, or credit for POSTPAY
         "code": _text(raw, "inventCode", limit=128), "barcode": _text(raw, "barcode", limit=128),
         "country": country, "declaration": _text(raw, "customsDeclarationNumber", limit=32),
         "nomenclature_code": code, "mark": _text(raw, "productMark", limit=255),
@@ -334,11 +334,11 @@ def _moment(value: object, path: str, zone: str) -> datetime:
     text = _OFFSET_WITHOUT_COLON.sub(r"\1:\2", value.strip().replace("Z", "+00:00"))
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(zone))
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved past the calendar's edge
         raise Problem(_("{path}: must be a date and time (ISO 8601)").format(path=path)) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(timezone.utc)
 
 
 def _half_up(value: Decimal) -> int:

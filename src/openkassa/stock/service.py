@@ -41,7 +41,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Uuid, and_, bindparam, delete, exists, func, insert, or_, select, text, true, tuple_, update
@@ -77,6 +77,7 @@ take them out, a return of a sale and a purchase (расход: the shop buys fr
 BATCH = 1000
 """Keys asked in one IN list."""
 PAGE_SIZE = 50
+FUTURE_SLACK = timedelta(minutes=10)  # a clock a little ahead is not a date in the future
 
 
 # --- warehouses -----------------------------------------------------------------------------------
@@ -324,6 +325,8 @@ def cancel_document(session: Session, actor: Actor, document_id: uuid.UUID) -> S
         raise Conflict(_("The document is cancelled already."))
     if document.status != POSTED:
         raise Conflict(_("Only a posted document can be cancelled; a draft can be deleted."))
+    for warehouse_id in filter(None, (document.warehouse_id, document.target_warehouse_id)):
+        _refuse_before_count(session, document, warehouse_id)  # the count has taken it into what it found
     now = utcnow()
     originals = session.scalars(select(Movement).where(Movement.document_id == document.id,
                                                        Movement.reversal.is_(False), Movement.kind != "revaluation")
@@ -404,6 +407,8 @@ def _check_document(session: Session, actor: Actor, data: DocumentIn) -> dict[uu
             errors["target_warehouse_id"] = _("Goods are transferred to another warehouse, not the same one.")
     elif data.target_warehouse_id is not None:
         errors["target_warehouse_id"] = _("Only a transfer goes to another warehouse.")
+    if data.dated_at is not None and data.dated_at > utcnow() + FUTURE_SLACK:
+        errors["dated_at"] = _("A document cannot be dated in the future.")
     if data.kind == WRITE_OFF and not data.reason:
         errors["reason"] = _("Choose why the goods are written off.")
     if data.kind != WRITE_OFF and data.reason:
