@@ -28,7 +28,7 @@ cancelling leaves every balance as it was.
 Inventory counts are compared with the book as of their date and time (the balance less what moved
 after it). A sale made before a posted count that arrives after it is taken back by the count (the
 goods were already gone when counted); any other document dated at or before a posted count of its
-warehouse is refused.
+warehouse is refused, and so is cancelling one; no document is dated in the future.
 """
 
 from __future__ import annotations
