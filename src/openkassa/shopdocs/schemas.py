@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from openkassa.fiscal.enums import ItemType, PaymentMethod, SettlementType, TaxSystem, VatRate
 from openkassa.i18n import _
+from openkassa.money import MAX_KOPECKS, to_roubles
 
 DOC_TYPES = {"SALE": SettlementType.SALE, "RETURN": SettlementType.SALE_RETURN, "BUY": SettlementType.PURCHASE,
              "BUY_RETURN": SettlementType.PURCHASE_RETURN}
@@ -56,7 +57,6 @@ AGENT_TYPES = ("bank_paying_agent", "bank_paying_subagent", "paying_agent", "pay
 MAX_ID = 256
 MAX_POSITIONS = 1000
 MAX_PAYMENTS = 20
-MAX_KOPECKS = 10**12
 MAX_THOUSANDTHS = 10**12
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+7\d{10}")
@@ -96,7 +96,7 @@ def read_document(raw: object, *, zone: str) -> ShopDocumentIn:
     total, paid_total = sum(line["amount"] for line in lines), sum(payment["amount"] for payment in paid)
     if total != paid_total:
         raise Problem(_("Sum of moneyPositions ({paid}) does not match sum of inventPositions ({total})").format(
-            paid=_roubles(paid_total), total=_roubles(total)))
+            paid=to_roubles(paid_total), total=to_roubles(total)))
     tax_mode = _field(raw, "taxMode")
     content = {
         "settlement": int(DOC_TYPES[doc_type]),
@@ -343,7 +343,3 @@ def _moment(value: object, path: str, zone: str) -> datetime:
 
 def _half_up(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _roubles(kopecks: int) -> str:
-    return f"{kopecks // 100}.{kopecks % 100:02d}"
